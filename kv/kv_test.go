@@ -1,0 +1,454 @@
+package kv
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/boltsky/boltsky/atp"
+	"github.com/boltsky/boltsky/atp/dagcbor"
+)
+
+func mustDID(tb testing.TB, s string) atp.DID {
+	tb.Helper()
+	d, err := atp.ParseDID(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+func mustTID(tb testing.TB, s string) atp.TID {
+	tb.Helper()
+	t, err := atp.ParseTID(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return t
+}
+
+// MustAccount creates an account file in a temporary directory.
+func MustAccount(tb testing.TB, did string) *Account {
+	tb.Helper()
+	path := AccountPath(tb.TempDir(), mustDID(tb, did))
+	a, err := CreateAccount(path, mustDID(tb, did), Options{NoSync: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { a.Close() })
+	return a
+}
+
+func TestAccountPath(t *testing.T) {
+	did := mustDID(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	got := AccountPath("/data", did)
+	dir := filepath.Base(filepath.Dir(got))
+	if len(dir) != 2 || filepath.Base(got) != did.String()+".db" || filepath.Dir(filepath.Dir(got)) != "/data/accounts" {
+		t.Fatalf("AccountPath = %s", got)
+	}
+}
+
+func TestCreateOpenAccount(t *testing.T) {
+	dir := t.TempDir()
+	did := mustDID(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	path := AccountPath(dir, did)
+	if _, err := OpenAccount(path, Options{}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("OpenAccount of missing file = %v, want ErrNotFound", err)
+	}
+	a, err := CreateAccount(path, did, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	if _, err := CreateAccount(path, did, Options{}); !errors.Is(err, ErrExists) {
+		t.Fatalf("second CreateAccount = %v, want ErrExists", err)
+	}
+	a, err = OpenAccount(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if a.DID() != did {
+		t.Fatalf("DID = %s", a.DID())
+	}
+}
+
+func TestOpenRefusesOtherKinds(t *testing.T) {
+	dir := t.TempDir()
+	l, err := OpenEventLog(filepath.Join(dir, "events.db"), Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if _, err := OpenAccount(filepath.Join(dir, "events.db"), Options{}); !errors.Is(err, ErrSchema) {
+		t.Fatalf("OpenAccount(events.db) = %v, want ErrSchema", err)
+	}
+	if _, err := OpenServer(filepath.Join(dir, "events.db"), Options{}); !errors.Is(err, ErrSchema) {
+		t.Fatalf("OpenServer(events.db) = %v, want ErrSchema", err)
+	}
+}
+
+func TestBlocksAndHead(t *testing.T) {
+	a := MustAccount(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	data := []byte{0xa1, 0x61, 0x61, 0x01}
+	c := dagcbor.SumCBOR(data)
+	head := Head{Commit: c, Rev: mustTID(t, "3jzfcijpj2z2a"), Data: dagcbor.SumCBOR([]byte{0xa0})}
+	err := a.Update(func(tx *AccountTx) error {
+		if _, err := tx.Head(); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Head before first commit = %v, want ErrNotFound", err)
+		}
+		if err := tx.PutBlock(c, data); err != nil {
+			return err
+		}
+		return tx.SetHead(head)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	a.View(func(tx *AccountTx) error {
+		got, err = tx.Block(c)
+		if h, err := tx.Head(); err != nil || h != head {
+			t.Errorf("Head = %+v, %v; want %+v", h, err, head)
+		}
+		if !tx.HasBlock(c) || tx.BlockCount() != 1 {
+			t.Errorf("HasBlock/BlockCount wrong")
+		}
+		return nil
+	})
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("Block = %x, %v", got, err)
+	}
+	a.Update(func(tx *AccountTx) error { return tx.DeleteBlock(c) })
+	a.View(func(tx *AccountTx) error {
+		if _, err := tx.Block(c); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Block after delete = %v", err)
+		}
+		return nil
+	})
+}
+
+func TestListRecords(t *testing.T) {
+	a := MustAccount(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	rkeys := []string{"a", "b", "c", "d", "e"}
+	err := a.Update(func(tx *AccountTx) error {
+		for i, rk := range rkeys {
+			c := dagcbor.SumCBOR([]byte{byte(i)})
+			for _, coll := range []string{"app.bsky.feed.like", "app.bsky.feed.post", "app.bsky.feed.postgate"} {
+				if err := tx.PutRecord(coll+"/"+rk, c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		cursor  string
+		limit   int
+		reverse bool
+		want    []string
+	}{
+		{"", 0, false, []string{"a", "b", "c", "d", "e"}},
+		{"", 2, false, []string{"a", "b"}},
+		{"b", 2, false, []string{"c", "d"}},
+		{"bb", 0, false, []string{"c", "d", "e"}},
+		{"e", 0, false, nil},
+		{"", 0, true, []string{"e", "d", "c", "b", "a"}},
+		{"d", 2, true, []string{"c", "b"}},
+		{"cc", 0, true, []string{"c", "b", "a"}},
+		{"a", 0, true, nil},
+		{"z", 1, true, []string{"e"}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/%d/%v", tt.cursor, tt.limit, tt.reverse), func(t *testing.T) {
+			var got []string
+			a.View(func(tx *AccountTx) error {
+				return tx.ListRecords("app.bsky.feed.post", tt.cursor, tt.limit, tt.reverse, func(e RecordEntry) bool {
+					got = append(got, e.RKey)
+					return true
+				})
+			})
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	a.Update(func(tx *AccountTx) error {
+		for _, rk := range rkeys {
+			if err := tx.DeleteRecord("app.bsky.feed.like/" + rk); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	a.View(func(tx *AccountTx) error {
+		if got := tx.Collections(); !slices.Equal(got, []string{"app.bsky.feed.post", "app.bsky.feed.postgate"}) {
+			t.Errorf("Collections = %v", got)
+		}
+		if n := tx.RecordCount(); n != 10 {
+			t.Errorf("RecordCount = %d", n)
+		}
+		return nil
+	})
+}
+
+func TestAccountStateAndAppPasswords(t *testing.T) {
+	a := MustAccount(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	h, _ := atp.ParseHandle("alice.test")
+	st := AccountState{DID: a.DID(), Handle: h, Email: "a@example.com", Status: StatusDeactivated,
+		SigningKey: []byte{1, 2, 3}, CreatedAt: time.Unix(1700000000, 0).UTC()}
+	err := a.Update(func(tx *AccountTx) error {
+		if err := tx.PutAccountState(st); err != nil {
+			return err
+		}
+		if err := tx.PutAppPassword(AppPassword{Name: "phone", Hash: "h", Privileged: true}); err != nil {
+			return err
+		}
+		return tx.SetPreferences([]byte(`{"preferences":[]}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.View(func(tx *AccountTx) error {
+		got, err := tx.AccountState()
+		if err != nil || got.Handle != h || got.Status != StatusDeactivated || !bytes.Equal(got.SigningKey, st.SigningKey) || !got.CreatedAt.Equal(st.CreatedAt) {
+			t.Errorf("AccountState = %+v, %v", got, err)
+		}
+		if p, err := tx.AppPassword("phone"); err != nil || !p.Privileged {
+			t.Errorf("AppPassword = %+v, %v", p, err)
+		}
+		if string(tx.Preferences()) != `{"preferences":[]}` {
+			t.Errorf("Preferences = %s", tx.Preferences())
+		}
+		return nil
+	})
+	err = a.Update(func(tx *AccountTx) error { return tx.DeleteAppPassword("nope") })
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("DeleteAppPassword(nope) = %v", err)
+	}
+	if StatusDeactivated.Active() || !StatusActive.Active() {
+		t.Fatal("Status.Active wrong")
+	}
+}
+
+func TestBlobRefs(t *testing.T) {
+	a := MustAccount(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	b1, b2 := dagcbor.SumRaw([]byte("one")), dagcbor.SumRaw([]byte("two"))
+	err := a.Update(func(tx *AccountTx) error {
+		for _, b := range []cid.Cid{b1, b2} {
+			if err := tx.PutBlob(BlobMeta{CID: b, MimeType: "image/png", Size: 3, Temp: true}); err != nil {
+				return err
+			}
+		}
+		if err := tx.AddBlobRef(b1, "app.bsky.feed.post/a"); err != nil {
+			return err
+		}
+		if err := tx.AddBlobRef(b2, "app.bsky.feed.post/a"); err != nil {
+			return err
+		}
+		return tx.AddBlobRef(b1, "app.bsky.feed.post/b")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orphans []cid.Cid
+	a.Update(func(tx *AccountTx) error {
+		orphans, err = tx.RemoveBlobRefs("app.bsky.feed.post/a")
+		return err
+	})
+	if err != nil || len(orphans) != 1 || !orphans[0].Equals(b2) {
+		t.Fatalf("RemoveBlobRefs = %v, %v; want [%s]", orphans, err, b2)
+	}
+	a.View(func(tx *AccountTx) error {
+		if !tx.BlobReferenced(b1) || tx.BlobReferenced(b2) {
+			t.Error("BlobReferenced wrong")
+		}
+		var refs []string
+		tx.BlobRefs(cid.Undef, func(b cid.Cid, path string) bool {
+			refs = append(refs, b.String()+" "+path)
+			return true
+		})
+		if len(refs) != 1 || refs[0] != b1.String()+" app.bsky.feed.post/b" {
+			t.Errorf("BlobRefs = %v", refs)
+		}
+		m, err := tx.Blob(b2)
+		if err != nil || m.MimeType != "image/png" || !m.CID.Equals(b2) {
+			t.Errorf("Blob = %+v, %v", m, err)
+		}
+		n := 0
+		tx.ForEachBlob(cid.Undef, func(BlobMeta) bool { n++; return true })
+		if n != 2 {
+			t.Errorf("ForEachBlob saw %d", n)
+		}
+		return nil
+	})
+}
+
+func TestOutbox(t *testing.T) {
+	a := MustAccount(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	a.Update(func(tx *AccountTx) error {
+		for i := range 5 {
+			if n, err := tx.AppendOutbox([]byte{byte(i)}); err != nil || n != uint64(i+1) {
+				t.Fatalf("AppendOutbox = %d, %v", n, err)
+			}
+		}
+		return tx.PruneOutbox(2)
+	})
+	var seqs []uint64
+	a.View(func(tx *AccountTx) error {
+		if tx.OutboxSeq() != 5 {
+			t.Errorf("OutboxSeq = %d", tx.OutboxSeq())
+		}
+		return tx.Outbox(3, func(seq uint64, ev []byte) error {
+			seqs = append(seqs, seq)
+			return nil
+		})
+	})
+	if !slices.Equal(seqs, []uint64{4, 5}) {
+		t.Fatalf("Outbox(3) = %v", seqs)
+	}
+}
+
+func TestBackupAndInspect(t *testing.T) {
+	a := MustAccount(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	head := Head{Commit: dagcbor.SumCBOR([]byte{1}), Rev: mustTID(t, "3jzfcijpj2z2a"), Data: dagcbor.SumCBOR([]byte{2})}
+	a.Update(func(tx *AccountTx) error { return tx.SetHead(head) })
+	var buf bytes.Buffer
+	if _, err := a.Backup(&buf); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "restore", "x.db")
+	if _, err := CopyFile(dst, bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	info, err := InspectAccountFile(dst)
+	if err != nil || info.DID != a.DID() || !info.HasHead || info.Head != head {
+		t.Fatalf("InspectAccountFile = %+v, %v", info, err)
+	}
+	// Truncated and corrupt copies are refused.
+	trunc := filepath.Join(t.TempDir(), "trunc.db")
+	os.WriteFile(trunc, buf.Bytes()[:buf.Len()/3], 0o600)
+	if _, err := InspectAccountFile(trunc); err == nil {
+		t.Fatal("InspectAccountFile accepted a truncated file")
+	}
+	garbage := filepath.Join(t.TempDir(), "garbage.db")
+	os.WriteFile(garbage, bytes.Repeat([]byte{0x5a}, 8192), 0o600)
+	if _, err := InspectAccountFile(garbage); err == nil {
+		t.Fatal("InspectAccountFile accepted garbage")
+	}
+}
+
+func TestEventLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	l, err := OpenEventLog(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.WasClean() || l.HighWater() != 0 {
+		t.Fatalf("new log: clean=%v high=%d", l.WasClean(), l.HighWater())
+	}
+	alice, bob := mustDID(t, "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"), mustDID(t, "did:plc:bbbbbbbbbbbbbbbbbbbbbbbb")
+	old := time.Now().Add(-100 * time.Hour)
+	commit := dagcbor.SumCBOR([]byte("c"))
+	err = l.Append([]LogEntry{
+		{Seq: 1, Time: old, DID: alice, Frame: []byte("f1"), OutboxSeq: 1},
+		{Seq: 2, Time: old, DID: bob, Frame: []byte("f2")},
+		{Seq: 3, Time: time.Now(), DID: alice, Frame: []byte("f3"), OutboxSeq: 2, Commit: commit, Rev: mustTID(t, "3jzfcijpj2z2a")},
+		{Seq: 4, Time: time.Now(), DID: alice, Frame: []byte("f4"), SetStatus: true, Status: StatusDeactivated},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Append([]LogEntry{{Seq: 4, DID: alice}}); err == nil {
+		t.Fatal("Append accepted a seq at the high-water mark")
+	}
+	evs, err := l.Read(1, 2)
+	if err != nil || len(evs) != 2 || evs[0].Seq != 2 || string(evs[1].Frame) != "f3" {
+		t.Fatalf("Read(1,2) = %+v, %v", evs, err)
+	}
+	st, ok, err := l.DIDState(alice)
+	if err != nil || !ok || st.LastSeq != 4 || st.OutboxSeq != 2 || !st.Commit.Equals(commit) || st.Status != StatusDeactivated {
+		t.Fatalf("DIDState = %+v, %v, %v", st, ok, err)
+	}
+	n, err := l.Prune(time.Now().Add(-72*time.Hour), 100)
+	if err != nil || n != 2 {
+		t.Fatalf("Prune = %d, %v", n, err)
+	}
+	if first, ok, _ := l.First(); !ok || first.Seq != 3 {
+		t.Fatalf("First = %+v", first)
+	}
+	var dids []string
+	l.ForEachDID(atp.DID{}, func(d atp.DID, _ DIDState) bool { dids = append(dids, d.String()); return true })
+	if !slices.Equal(dids, []string{alice.String(), bob.String()}) {
+		t.Fatalf("ForEachDID = %v", dids)
+	}
+
+	// An unclean stop (no Close) is reported on the next open; the
+	// high-water mark survives pruning everything.
+	l.db.Close()
+	l, err = OpenEventLog(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.WasClean() || l.HighWater() != 4 {
+		t.Fatalf("reopen: clean=%v high=%d", l.WasClean(), l.HighWater())
+	}
+	l.Prune(time.Now().Add(time.Hour), 100)
+	l.Close()
+	l, err = OpenEventLog(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if !l.WasClean() || l.HighWater() != 4 {
+		t.Fatalf("reopen after Close: clean=%v high=%d", l.WasClean(), l.HighWater())
+	}
+	if _, ok, _ := l.First(); ok {
+		t.Fatal("log not empty after pruning everything")
+	}
+}
+
+func TestServerTables(t *testing.T) {
+	s, err := OpenServer(filepath.Join(t.TempDir(), "server.db"), Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h, _ := atp.ParseHandle("alice.test")
+	did := mustDID(t, "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa")
+	err = s.Update(func(tx *ServerTx) error {
+		if err := tx.Put(TableHandles, h.String(), []byte(did.String())); err != nil {
+			return err
+		}
+		return tx.PutJSON(TableInvites, "code-1", map[string]int{"available": 3})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(func(tx *ServerTx) error {
+		if got, err := tx.HandleDID(h); err != nil || got != did {
+			t.Errorf("HandleDID = %s, %v", got, err)
+		}
+		var inv map[string]int
+		if err := tx.GetJSON(TableInvites, "code-1", &inv); err != nil || inv["available"] != 3 {
+			t.Errorf("GetJSON = %v, %v", inv, err)
+		}
+		if _, err := tx.EmailDID("x@y"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("EmailDID = %v", err)
+		}
+		if _, err := tx.Get("nope", "x"); err == nil {
+			t.Error("Get on an unknown table succeeded")
+		}
+		return nil
+	})
+}
