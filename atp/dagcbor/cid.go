@@ -101,3 +101,32 @@ func ParseCIDString(s string) (cid.Cid, error) {
 	}
 	return c, nil
 }
+
+// ValidateCIDSyntax checks the loose syntax that a string with the
+// lexicon format "cid" must have, without decoding it: 8 to 256
+// characters from [A-Za-z0-9+=], and no "Qm" prefix (a CIDv0, which
+// atproto does not allow). It returns nil or an error wrapping
+// ErrInvalidCID.
+//
+// The check is separate from ParseCIDString because the interop syntax
+// vectors (syntax/cid_syntax_*.txt) call valid some strings in other
+// multibase encodings that do not decode to a well-formed CIDv1, and a
+// lexicon validator must accept those while ParseCIDString, which
+// builds a cid.Cid for a link, must not. Every string ParseCIDString
+// accepts in practice (base32, base58btc or base16 CIDv1 text) also
+// passes this check. Surrounding or inner space fails both.
+func ValidateCIDSyntax(s string) error {
+	if len(s) < 8 || len(s) > 256 {
+		return fmt.Errorf("%w: %d characters, want 8 to 256", ErrInvalidCID, len(s))
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '=') {
+			return fmt.Errorf("%w: %q: character %q at %d", ErrInvalidCID, s, c, i)
+		}
+	}
+	if s[0] == 'Q' && s[1] == 'm' {
+		return fmt.Errorf("%w: %q is a CIDv0", ErrInvalidCID, s)
+	}
+	return nil
+}

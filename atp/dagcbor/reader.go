@@ -13,6 +13,8 @@ const (
 	DefaultMaxDepth = 32
 	// DefaultMaxContainerLen bounds the items of one array or map.
 	DefaultMaxContainerLen = 131072
+	// MaxKeyLen bounds the UTF-8 length of a map key.
+	MaxKeyLen = 8192
 )
 
 // Kind is the data-model type of the next value in a Reader.
@@ -317,34 +319,61 @@ func (r *Reader) Null() bool {
 
 // Link reads a tag-42 CID link.
 func (r *Reader) Link() (cid.Cid, error) {
-	start := r.off
-	major, _, arg, err := r.head()
+	b, start, err := r.linkBytes()
 	if err != nil {
 		return cid.Undef, err
 	}
-	if major != majorTag {
-		r.off = start
-		return cid.Undef, r.wrongType(major, "link")
-	}
-	if arg != TagCID {
-		r.off = start
-		return cid.Undef, r.errorf(ErrUnsupported, "tag %d", arg)
-	}
-	b, err := r.Bytes()
-	if err != nil {
-		r.off = start
-		return cid.Undef, fmt.Errorf("link: %w", err)
-	}
-	if len(b) < 2 || b[0] != 0 {
-		r.off = start
-		return cid.Undef, r.errorf(ErrInvalidCID, "link bytes lack the 0x00 multibase prefix")
-	}
-	c, err := ParseCID(b[1:])
+	c, err := ParseCID(b)
 	if err != nil {
 		r.off = start
 		return cid.Undef, fmt.Errorf("at offset %d: %w", start, err)
 	}
 	return c, nil
+}
+
+// skipLink checks a tag-42 link like Link without building a cid.Cid
+// for the common blessed form, so Skip allocates nothing for it.
+func (r *Reader) skipLink() error {
+	b, start, err := r.linkBytes()
+	if err != nil {
+		return err
+	}
+	if len(b) == CIDLen && b[0] == 0x01 && (b[1] == CodecDagCBOR || b[1] == CodecRaw) && b[2] == 0x12 && b[3] == 0x20 {
+		return nil
+	}
+	if _, err := ParseCID(b); err != nil {
+		r.off = start
+		return fmt.Errorf("at offset %d: %w", start, err)
+	}
+	return nil
+}
+
+// linkBytes reads a tag-42 head and its byte string, and returns the
+// binary CID after the 0x00 prefix and the offset of the tag.
+func (r *Reader) linkBytes() (b []byte, start int, err error) {
+	start = r.off
+	major, _, arg, err := r.head()
+	if err != nil {
+		return nil, start, err
+	}
+	if major != majorTag {
+		r.off = start
+		return nil, start, r.wrongType(major, "link")
+	}
+	if arg != TagCID {
+		r.off = start
+		return nil, start, r.errorf(ErrUnsupported, "tag %d", arg)
+	}
+	b, err = r.Bytes()
+	if err != nil {
+		r.off = start
+		return nil, start, fmt.Errorf("link: %w", err)
+	}
+	if len(b) < 2 || b[0] != 0 {
+		r.off = start
+		return nil, start, r.errorf(ErrInvalidCID, "link bytes lack the 0x00 multibase prefix")
+	}
+	return b[1:], start, nil
 }
 
 // NullableLink reads a link or null; null yields cid.Undef.
@@ -374,7 +403,7 @@ func (r *Reader) skip(depth int) error {
 	}
 	switch k {
 	case KindInt:
-		_, _, _, err = r.head()
+		_, err = r.Int()
 		return err
 	case KindBytes:
 		_, err = r.Bytes()
@@ -383,8 +412,7 @@ func (r *Reader) skip(depth int) error {
 		_, err = r.TextBytes()
 		return err
 	case KindLink:
-		_, err = r.Link()
-		return err
+		return r.skipLink()
 	case KindBool, KindNull:
 		r.off++
 		return nil
@@ -429,12 +457,21 @@ func (r *Reader) skip(depth int) error {
 	return r.errorf(ErrMalformed, "unknown kind")
 }
 
-// MapKey reads a map key, which must be text.
+// MapKey reads a map key, which must be text of at most MaxKeyLen bytes.
 func (r *Reader) MapKey() ([]byte, error) {
 	if r.off < len(r.buf) && r.buf[r.off]>>5 != majorText {
 		return nil, r.errorf(ErrUnsupported, "map key is not a string")
 	}
-	return r.TextBytes()
+	start := r.off
+	k, err := r.TextBytes()
+	if err != nil {
+		return nil, err
+	}
+	if len(k) > MaxKeyLen {
+		r.off = start
+		return nil, r.errorf(ErrLimit, "map key of %d bytes exceeds %d", len(k), MaxKeyLen)
+	}
+	return k, nil
 }
 
 func keyBytesLess(a, b []byte) bool {
@@ -445,11 +482,8 @@ func keyBytesLess(a, b []byte) bool {
 }
 
 // Validate checks that data holds exactly one value in canonical DAG-CBOR
-// within the default limits.
+// within the default limits of DecodeOptions. It accepts exactly the
+// inputs that Unmarshal accepts, without building values.
 func Validate(data []byte) error {
-	r := NewReader(data)
-	if err := r.Skip(); err != nil {
-		return err
-	}
-	return r.End()
+	return DecodeOptions{}.Validate(data)
 }
