@@ -86,11 +86,20 @@ func ParseCID(b []byte) (cid.Cid, error) {
 	return c, nil
 }
 
-// ParseCIDString parses the text form of a CID (base32 "b..." for CIDv1).
-// CIDv0 strings are refused: atproto data only links CIDv1.
+// ParseCIDString parses the text form of a CID (base32 "b..." for CIDv1,
+// though any multibase encoding is read). CIDv0 strings are refused:
+// atproto data only links CIDv1. So are strings with spaces, control
+// characters or non-ASCII bytes anywhere.
 func ParseCIDString(s string) (cid.Cid, error) {
 	if len(s) == 0 || len(s) > 2*MaxCIDBytes {
 		return cid.Undef, fmt.Errorf("%w: %d characters", ErrInvalidCID, len(s))
+	}
+	// The multibase decoders skip line breaks inside the text; a CID
+	// string holds none, nor any other space or non-ASCII byte.
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return cid.Undef, fmt.Errorf("%w: %q: byte %#x at %d", ErrInvalidCID, s, s[i], i)
+		}
 	}
 	c, err := cid.Decode(s)
 	if err != nil {

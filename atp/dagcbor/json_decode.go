@@ -519,11 +519,11 @@ func (d *jsonDecoder) number() (int64, error) {
 	}
 	if e < 0 {
 		d.off = start
-		return 0, d.errorf(ErrUnsupported, "number %s has a fraction", d.str[start:i])
+		return 0, d.errorf(ErrUnsupported, "number %s has a fraction", clip(d.str[start:i]))
 	}
 	if len(digits)+e > 19 {
 		d.off = start
-		return 0, d.errorf(ErrLimit, "number %s overflows int64", d.str[start:i])
+		return 0, d.errorf(ErrLimit, "number %s overflows int64", clip(d.str[start:i]))
 	}
 	var u uint64
 	for j := 0; j < len(digits); j++ {
@@ -543,5 +543,14 @@ func (d *jsonDecoder) number() (int64, error) {
 		return int64(-u), nil // -(1<<63) wraps to math.MinInt64
 	}
 	d.off = start
-	return 0, d.errorf(ErrLimit, "number %s overflows int64", d.str[start:i])
+	return 0, d.errorf(ErrLimit, "number %s overflows int64", clip(d.str[start:i]))
+}
+
+// clip shortens input quoted in an error message.
+func clip(s string) string {
+	const max = 32
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
 }
