@@ -12,7 +12,12 @@ import (
 // ToJSON returns the atproto JSON form of the data-model value v. See
 // AppendJSON.
 func ToJSON(v any) ([]byte, error) {
-	return AppendJSON(nil, v)
+	var dst []byte
+	// The JSON form is rarely more than twice the CBOR size.
+	if n, ok := encodedSize(v, DefaultMaxDepth); ok {
+		dst = make([]byte, 0, 2*n)
+	}
+	return AppendJSON(dst, v)
 }
 
 // AppendJSON appends the atproto JSON form of v to dst: links as
@@ -123,8 +128,31 @@ func appendJSONUint(dst []byte, v uint64) ([]byte, error) {
 
 func appendJSONLink(dst []byte, c cid.Cid) []byte {
 	dst = append(dst, `{"$link":"`...)
-	dst = append(dst, c.String()...)
+	dst = appendCIDString(dst, c)
 	return append(dst, `"}`...)
+}
+
+// appendCIDString appends the string form of a CIDv1, as c.String()
+// gives it (multibase prefix 'b', lower-case base32 without padding),
+// without allocating.
+func appendCIDString(dst []byte, c cid.Cid) []byte {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+	s := c.KeyString()
+	dst = append(dst, 'b')
+	var acc uint64
+	bits := 0
+	for i := 0; i < len(s); i++ {
+		acc = acc<<8 | uint64(s[i])
+		bits += 8
+		for bits >= 5 {
+			bits -= 5
+			dst = append(dst, alphabet[(acc>>bits)&31])
+		}
+	}
+	if bits > 0 {
+		dst = append(dst, alphabet[(acc<<(5-bits))&31])
+	}
+	return dst
 }
 
 func appendJSONMap(dst []byte, m map[string]any, depth int) ([]byte, error) {

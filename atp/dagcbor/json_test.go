@@ -338,3 +338,18 @@ func TestJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendCIDString(t *testing.T) {
+	g := newValueGen(5)
+	for range 200 {
+		c := g.link()
+		if got := string(appendCIDString(nil, c)); got != c.String() {
+			t.Fatalf("appendCIDString = %s, want %s", got, c)
+		}
+	}
+	// A CID whose length is not a multiple of 5 bytes.
+	c := mustCID(t, "bafkqaaa")
+	if got := string(appendCIDString(nil, c)); got != c.String() {
+		t.Fatalf("appendCIDString = %s, want %s", got, c)
+	}
+}
