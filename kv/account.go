@@ -17,8 +17,10 @@ import (
 
 // Buckets of an account file.
 var (
-	blocksBucket      = []byte("blocks")        // CID bytes -> block bytes
+	blocksBucket      = []byte("blocks")        // CID bytes -> rev (13 bytes) + block bytes
+	blockRevsBucket   = []byte("block_revs")    // rev + CID bytes -> empty
 	recordsBucket     = []byte("records")       // "collection/rkey" -> record CID bytes
+	recordCIDsBucket  = []byte("record_cids")   // record CID bytes + 0 + path -> empty
 	collectionsBucket = []byte("collections")   // collection NSID -> record count (uint64)
 	repoBucket        = []byte("repo")          // "head" -> encoded Head
 	stateBucket       = []byte("state")         // "account" -> AccountState JSON, "prefs" -> preferences JSON
@@ -35,7 +37,7 @@ var (
 )
 
 var accountSchema = schema{kind: kindAccount, migrations: []migration{
-	createBuckets(blocksBucket, recordsBucket, collectionsBucket, repoBucket, stateBucket,
+	createBuckets(blocksBucket, blockRevsBucket, recordsBucket, recordCIDsBucket, collectionsBucket, repoBucket, stateBucket,
 		appPassBucket, blobsBucket, blobRefsBucket, recordBlobsBucket, outboxBucket),
 }}
 

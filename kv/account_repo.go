@@ -39,7 +39,10 @@ func (t *AccountTx) Block(c cid.Cid) ([]byte, error) {
 	if v == nil {
 		return nil, fmt.Errorf("%w: block %s", ErrNotFound, c)
 	}
-	return clone(v), nil
+	if len(v) < atp.TIDLength {
+		return nil, fmt.Errorf("%w: block %s", ErrCorrupt, c)
+	}
+	return clone(v[atp.TIDLength:]), nil
 }
 
 // HasBlock reports whether the block with CID c is stored.
@@ -47,17 +50,45 @@ func (t *AccountTx) HasBlock(c cid.Cid) bool {
 	return t.bucket(blocksBucket).Get([]byte(c.KeyString())) != nil
 }
 
-// PutBlock stores a block under its CID.
-func (t *AccountTx) PutBlock(c cid.Cid, data []byte) error {
-	if err := t.bucket(blocksBucket).Put([]byte(c.KeyString()), data); err != nil {
+// PutBlock stores a block under its CID, recording rev as the revision
+// that added it. A block already stored keeps its data and revision. data
+// must not change until the transaction ends.
+func (t *AccountTx) PutBlock(c cid.Cid, data []byte, rev atp.TID) error {
+	key := []byte(c.KeyString())
+	b := t.bucket(blocksBucket)
+	if b.Get(key) != nil {
+		return nil
+	}
+	r := rev.String()
+	if len(r) != atp.TIDLength {
+		return fmt.Errorf("kv: block %s needs a revision", c)
+	}
+	val := make([]byte, 0, len(r)+len(data))
+	val = append(append(val, r...), data...)
+	if err := b.Put(key, val); err != nil {
 		return fmt.Errorf("cannot put block %s: %w", c, err)
+	}
+	if err := t.bucket(blockRevsBucket).Put(append([]byte(r), key...), nil); err != nil {
+		return fmt.Errorf("cannot index block %s: %w", c, err)
 	}
 	return nil
 }
 
 // DeleteBlock removes a block; removing an absent block is not an error.
 func (t *AccountTx) DeleteBlock(c cid.Cid) error {
-	if err := t.bucket(blocksBucket).Delete([]byte(c.KeyString())); err != nil {
+	key := []byte(c.KeyString())
+	b := t.bucket(blocksBucket)
+	v := b.Get(key)
+	if v == nil {
+		return nil
+	}
+	if len(v) >= atp.TIDLength {
+		idx := append(clone(v[:atp.TIDLength]), key...)
+		if err := t.bucket(blockRevsBucket).Delete(idx); err != nil {
+			return fmt.Errorf("cannot unindex block %s: %w", c, err)
+		}
+	}
+	if err := b.Delete(key); err != nil {
 		return fmt.Errorf("cannot delete block %s: %w", c, err)
 	}
 	return nil
@@ -73,16 +104,48 @@ func (t *AccountTx) BlockCount() int {
 func (t *AccountTx) ForEachBlock(fn func(c cid.Cid, data []byte) error) error {
 	return t.bucket(blocksBucket).ForEach(func(k, v []byte) error {
 		c, err := cid.Cast(k)
+		if err != nil || len(v) < atp.TIDLength {
+			return fmt.Errorf("%w: block %x", ErrCorrupt, k)
+		}
+		return fn(c, v[atp.TIDLength:])
+	})
+}
+
+// ForEachBlockSince calls fn for every stored block added by a revision
+// later than since, in revision order. The data passed to fn is only valid
+// during the call.
+func (t *AccountTx) ForEachBlockSince(since atp.TID, fn func(c cid.Cid, data []byte) error) error {
+	blocks := t.bucket(blocksBucket)
+	cur := t.bucket(blockRevsBucket).Cursor()
+	// Every key of revision `since` starts with its 13 bytes; appending
+	// 0xff sorts after all of them.
+	start := append([]byte(since.String()), 0xff)
+	for k, _ := cur.Seek(start); k != nil; k, _ = cur.Next() {
+		if len(k) <= atp.TIDLength {
+			return fmt.Errorf("%w: block revision key %x", ErrCorrupt, k)
+		}
+		key := k[atp.TIDLength:]
+		v := blocks.Get(key)
+		if v == nil || len(v) < atp.TIDLength {
+			return fmt.Errorf("%w: indexed block %x is missing", ErrCorrupt, key)
+		}
+		c, err := cid.Cast(key)
 		if err != nil {
 			return fmt.Errorf("%w: block key: %v", ErrCorrupt, err)
 		}
-		return fn(c, v)
-	})
+		if err := fn(c, v[atp.TIDLength:]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DeleteAllBlocks removes every block, for replacing a whole repository.
 func (t *AccountTx) DeleteAllBlocks() error {
-	return t.resetBucket(blocksBucket)
+	if err := t.resetBucket(blocksBucket); err != nil {
+		return err
+	}
+	return t.resetBucket(blockRevsBucket)
 }
 
 func (t *AccountTx) resetBucket(name []byte) error {
@@ -161,17 +224,23 @@ func (t *AccountTx) RecordCID(path string) (cid.Cid, error) {
 }
 
 // PutRecord points path ("collection/rkey") at a record CID, keeping the
-// per-collection counts.
+// per-collection counts and the CID-to-path index.
 func (t *AccountTx) PutRecord(path string, c cid.Cid) error {
 	b := t.bucket(recordsBucket)
 	key := []byte(path)
-	if b.Get(key) == nil {
+	if old := b.Get(key); old == nil {
 		if err := t.addToCollection(path, 1); err != nil {
 			return err
 		}
+	} else if err := t.bucket(recordCIDsBucket).Delete(refKey(old, key)); err != nil {
+		return fmt.Errorf("cannot unindex record %s: %w", path, err)
 	}
-	if err := b.Put(key, []byte(c.KeyString())); err != nil {
+	cb := []byte(c.KeyString())
+	if err := b.Put(key, cb); err != nil {
 		return fmt.Errorf("cannot put record %s: %w", path, err)
+	}
+	if err := t.bucket(recordCIDsBucket).Put(refKey(cb, key), nil); err != nil {
+		return fmt.Errorf("cannot index record %s: %w", path, err)
 	}
 	return nil
 }
@@ -181,8 +250,12 @@ func (t *AccountTx) PutRecord(path string, c cid.Cid) error {
 func (t *AccountTx) DeleteRecord(path string) error {
 	b := t.bucket(recordsBucket)
 	key := []byte(path)
-	if b.Get(key) == nil {
+	old := b.Get(key)
+	if old == nil {
 		return nil
+	}
+	if err := t.bucket(recordCIDsBucket).Delete(refKey(old, key)); err != nil {
+		return fmt.Errorf("cannot unindex record %s: %w", path, err)
 	}
 	if err := t.addToCollection(path, -1); err != nil {
 		return err
@@ -193,10 +266,20 @@ func (t *AccountTx) DeleteRecord(path string) error {
 	return nil
 }
 
+// RecordCIDUsed reports whether any path of the record index points at c.
+func (t *AccountTx) RecordCIDUsed(c cid.Cid) bool {
+	prefix := refKey([]byte(c.KeyString()), nil)
+	k, _ := t.bucket(recordCIDsBucket).Cursor().Seek(prefix)
+	return k != nil && bytes.HasPrefix(k, prefix)
+}
+
 // DeleteAllRecords clears the record index and collection counts, for
 // replacing a whole repository.
 func (t *AccountTx) DeleteAllRecords() error {
 	if err := t.resetBucket(recordsBucket); err != nil {
+		return err
+	}
+	if err := t.resetBucket(recordCIDsBucket); err != nil {
 		return err
 	}
 	return t.resetBucket(collectionsBucket)

@@ -104,7 +104,7 @@ func TestBlocksAndHead(t *testing.T) {
 		if _, err := tx.Head(); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Head before first commit = %v, want ErrNotFound", err)
 		}
-		if err := tx.PutBlock(c, data); err != nil {
+		if err := tx.PutBlock(c, data, head.Rev); err != nil {
 			return err
 		}
 		return tx.SetHead(head)
@@ -133,6 +133,73 @@ func TestBlocksAndHead(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestBlocksSince(t *testing.T) {
+	a := MustAccount(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	revs := []string{"3jzfcijpj2z2a", "3jzfcijpj2z2b", "3jzfcijpj2z2c"}
+	var cids []cid.Cid
+	err := a.Update(func(tx *AccountTx) error {
+		for i, r := range revs {
+			for j := range 2 {
+				data := []byte{0x82, byte(i), byte(j)}
+				c := dagcbor.SumCBOR(data)
+				cids = append(cids, c)
+				if err := tx.PutBlock(c, data, mustTID(t, r)); err != nil {
+					return err
+				}
+			}
+		}
+		// Re-putting an old block under a new revision keeps the old one.
+		return tx.PutBlock(cids[0], []byte{0x82, 0, 0}, mustTID(t, revs[2]))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := func(rev string) int {
+		n := 0
+		a.View(func(tx *AccountTx) error {
+			return tx.ForEachBlockSince(mustTID(t, rev), func(c cid.Cid, data []byte) error {
+				n++
+				return nil
+			})
+		})
+		return n
+	}
+	if n := since(revs[0]); n != 4 {
+		t.Fatalf("blocks since %s = %d, want 4", revs[0], n)
+	}
+	if n := since("2222222222222"); n != 6 {
+		t.Fatalf("blocks since zero = %d, want 6", n)
+	}
+	a.Update(func(tx *AccountTx) error { return tx.DeleteBlock(cids[5]) })
+	if n := since(revs[1]); n != 1 {
+		t.Fatalf("blocks since %s after delete = %d, want 1", revs[1], n)
+	}
+}
+
+func TestRecordCIDIndex(t *testing.T) {
+	a := MustAccount(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	x, y := dagcbor.SumCBOR([]byte{1}), dagcbor.SumCBOR([]byte{2})
+	a.Update(func(tx *AccountTx) error {
+		tx.PutRecord("app.bsky.feed.like/a", x)
+		tx.PutRecord("app.bsky.feed.like/b", x)
+		return nil
+	})
+	used := func(c cid.Cid) (u bool) {
+		a.View(func(tx *AccountTx) error { u = tx.RecordCIDUsed(c); return nil })
+		return u
+	}
+	if !used(x) || used(y) {
+		t.Fatal("RecordCIDUsed wrong after puts")
+	}
+	a.Update(func(tx *AccountTx) error {
+		tx.PutRecord("app.bsky.feed.like/a", y)
+		return tx.DeleteRecord("app.bsky.feed.like/b")
+	})
+	if used(x) || !used(y) {
+		t.Fatal("RecordCIDUsed wrong after update and delete")
+	}
 }
 
 func TestListRecords(t *testing.T) {
