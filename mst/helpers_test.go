@@ -23,6 +23,13 @@ func (s memStore) GetBlock(c cid.Cid) ([]byte, error) {
 // apply adds the new blocks of ch and drops its orphans.
 func (s memStore) apply(tb testing.TB, ch Changes) {
 	tb.Helper()
+	s.add(tb, ch)
+	s.prune(tb, ch)
+}
+
+// add adds the new blocks of ch.
+func (s memStore) add(tb testing.TB, ch Changes) {
+	tb.Helper()
 	for _, b := range ch.Blocks {
 		if _, ok := s[b.CID]; ok {
 			tb.Fatalf("Commit reported block %s as new, but the store has it", b.CID)
@@ -32,6 +39,11 @@ func (s memStore) apply(tb testing.TB, ch Changes) {
 		}
 		s[b.CID] = b.Data
 	}
+}
+
+// prune drops the orphans of ch.
+func (s memStore) prune(tb testing.TB, ch Changes) {
+	tb.Helper()
 	for _, c := range ch.Orphans {
 		if _, ok := s[c]; !ok {
 			tb.Fatalf("Commit reported orphan %s, which the store lacks", c)

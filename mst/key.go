@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"math/bits"
+	"unsafe"
 )
 
 // MaxKeyLen bounds the byte length of a key.
@@ -13,10 +14,9 @@ const MaxKeyLen = 1024
 // bits of SHA-256(key), divided by two. It accepts any string, valid key
 // or not.
 func Depth(key string) int {
-	// Copying into a stack buffer keeps the usual short key from escaping
-	// to the heap on its way into the hash.
-	var buf [256]byte
-	sum := sha256.Sum256(append(buf[:0], key...))
+	// Hash the string's bytes in place: converting to []byte would copy
+	// them to the heap for keys over 32 bytes. Sum256 only reads them.
+	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(key), len(key)))
 	zeros := 0
 	for _, b := range sum {
 		if b != 0 {
@@ -40,6 +40,15 @@ func CommonPrefixLen(a, b string) int {
 	return n
 }
 
+// keyChars is the set of bytes allowed in a key (ValidateKey), as a
+// bitmap over ASCII: bit c&63 of word c>>6.
+var keyChars = [2]uint64{
+	// '-' 45, '.' 46, '/' 47, '0'-'9' 48-57, ':' 58
+	1<<45 | 1<<46 | 1<<47 | (1<<10-1)<<48 | 1<<58,
+	// 'A'-'Z' 65-90, '_' 95, 'a'-'z' 97-122, '~' 126
+	(1<<26-1)<<(65-64) | 1<<(95-64) | (1<<26-1)<<(97-64) | 1<<(126-64),
+}
+
 // ValidateKey checks that key is a record path: "<collection>/<rkey>" with
 // exactly one slash, both parts non-empty, at most MaxKeyLen bytes, and
 // only the characters A-Z a-z 0-9 . - _ : ~ besides the slash.
@@ -50,20 +59,19 @@ func ValidateKey(key string) error {
 	if len(key) > MaxKeyLen {
 		return fmt.Errorf("%w: %d bytes exceeds %d", ErrInvalidKey, len(key), MaxKeyLen)
 	}
-	slash := -1
+	slash, slashes := -1, 0
 	for i := 0; i < len(key); i++ {
 		c := key[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			c == '.', c == '-', c == '_', c == ':', c == '~':
-		case c == '/':
-			if slash >= 0 {
-				return fmt.Errorf("%w: %q has more than one slash", ErrInvalidKey, key)
-			}
-			slash = i
-		default:
+		if c >= 128 || keyChars[c>>6]&(1<<(c&63)) == 0 {
 			return fmt.Errorf("%w: %q has character %q at %d", ErrInvalidKey, key, c, i)
 		}
+		if c == '/' {
+			slash = i
+			slashes++
+		}
+	}
+	if slashes > 1 {
+		return fmt.Errorf("%w: %q has more than one slash", ErrInvalidKey, key)
 	}
 	if slash <= 0 || slash == len(key)-1 {
 		return fmt.Errorf("%w: %q is not <collection>/<rkey>", ErrInvalidKey, key)

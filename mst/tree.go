@@ -78,6 +78,10 @@ func (t *Tree) Get(key string) (cid.Cid, bool, error) {
 			return n.entries[i].val, true, nil
 		}
 		slot := n.slot(i)
+		if slot.node != nil {
+			n = slot.node
+			continue
+		}
 		if slot.isEmpty() {
 			return cid.Undef, false, nil
 		}
