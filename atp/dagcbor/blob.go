@@ -29,11 +29,14 @@ const blobType = "blob"
 // records no size.
 func (b Blob) IsLegacy() bool { return b.Size < 0 }
 
-// Check reports, wrapping ErrInvalidBlob, why b cannot be written: a ref
+// Validate reports, wrapping ErrInvalidBlob, why b cannot be written: a ref
 // that is not a defined CIDv1 with the raw codec, an empty MIME type, or
 // a size that is not positive (as for legacy blobs).
-func (b Blob) Check() error {
-	if !b.Ref.Defined() || b.Ref.Version() != 1 || b.Ref.Type() != CodecRaw {
+func (b Blob) Validate() error {
+	if err := checkLink(b.Ref); err != nil {
+		return fmt.Errorf("%w: ref: %w", ErrInvalidBlob, err)
+	}
+	if b.Ref.Type() != CodecRaw {
 		return fmt.Errorf("%w: ref is not a CIDv1 with the raw codec", ErrInvalidBlob)
 	}
 	if b.MimeType == "" {
@@ -59,7 +62,7 @@ func (b Blob) Value() map[string]any {
 // appendCBOR appends the canonical encoding of the blob map: keys in the
 // order ref, size, $type, mimeType.
 func (b Blob) appendCBOR(dst []byte) ([]byte, error) {
-	if err := b.Check(); err != nil {
+	if err := b.Validate(); err != nil {
 		return dst, err
 	}
 	if err := checkString(b.MimeType); err != nil {
@@ -100,7 +103,7 @@ func blobFromMap(m map[string]any) (Blob, bool) {
 		mime, _ := m["mimeType"].(string)
 		size, _ := m["size"].(int64)
 		b := Blob{Ref: ref, MimeType: mime, Size: size}
-		if b.Check() != nil {
+		if b.Validate() != nil {
 			return Blob{}, false
 		}
 		return b, true

@@ -83,7 +83,7 @@ func appendJSON(dst []byte, v any, depth int) ([]byte, error) {
 		if depth == 0 {
 			return dst, fmt.Errorf("%w: nesting deeper than %d", ErrLimit, DefaultMaxDepth)
 		}
-		if err := v.Check(); err != nil {
+		if err := v.Validate(); err != nil {
 			return dst, err
 		}
 		dst = append(dst, `{"ref":`...)
