@@ -47,9 +47,11 @@
 // commit's CAR slice must let a verifier invert its operations and arrive
 // at the previous root.
 //
-// Errors are the sentinels of this package (and the BlockGetter's
-// ErrBlockNotFound), wrapped with detail; test them with errors.Is. An
-// error from Put or Delete leaves the tree as it was, except that a
-// BlockGetter failure deep in a multi-node change may leave nodes loaded
-// but unchanged.
+// Errors are the sentinels of this package, wrapped with detail; test them
+// with errors.Is. Invalid input gives an error, never a panic. Put and
+// Delete load every node they need before they change any, so an error
+// leaves the tree as it was; the one exception is a Delete that empties
+// the root and then cannot load the node below it, which leaves the key
+// deleted but the top not yet trimmed (Load the tree again from the last
+// committed root).
 package mst

@@ -10,12 +10,11 @@ import (
 // encoder holds the scratch space for encoding and decoding nodes, so that
 // a Tree reuses it across operations.
 type encoder struct {
-	buf   []byte // encoded node
-	kb    []byte // one key suffix, as bytes
-	keys  []byte // decoded full keys, back to back
-	ends  []int  // end offset of each decoded key in keys
-	prev  []byte // previous decoded key
-	links []cid.Cid
+	buf  []byte // encoded node
+	kb   []byte // one key suffix, as bytes
+	keys []byte // decoded full keys, back to back
+	ends []int  // end offset of each decoded key in keys
+	prev []byte // previous decoded key
 }
 
 // appendNode appends the canonical DAG-CBOR encoding of n to dst. The CIDs

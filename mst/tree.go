@@ -51,8 +51,12 @@ func New(bg BlockGetter) *Tree {
 
 // Load returns the tree whose root node is root, read lazily from bg:
 // nothing is fetched until an operation needs it, and errors from bg
-// surface from that operation.
+// surface from that operation. An undefined root gives an empty tree, as
+// New does.
 func Load(bg BlockGetter, root cid.Cid) *Tree {
+	if !root.Defined() {
+		return New(bg)
+	}
 	return &Tree{bg: bg, root: link{cid: root}, rootHeight: -1}
 }
 
@@ -127,7 +131,8 @@ type Changes struct {
 	// Root is the CID of the root node after the batch.
 	Root cid.Cid
 	// Blocks holds the node blocks of the tree that were not part of the
-	// version before the batch, root first, each once.
+	// version before the batch, each once, in pre-order (the root first
+	// when it is new).
 	Blocks []Block
 	// Orphans lists the node CIDs of the version before the batch that are
 	// no longer part of the tree.
