@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -169,4 +170,39 @@ func (a *Account) Close() error {
 		return fmt.Errorf("cannot close %s: %w", a.path, err)
 	}
 	return nil
+}
+
+// AccountDIDs lists the DIDs of every account file under dataDir, by file
+// name.
+func AccountDIDs(dataDir string) ([]atp.DID, error) {
+	root := filepath.Join(dataDir, "accounts")
+	shards, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot list accounts: %w", err)
+	}
+	var out []atp.DID
+	for _, shard := range shards {
+		if !shard.IsDir() {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(root, shard.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("cannot list accounts: %w", err)
+		}
+		for _, f := range files {
+			name, ok := strings.CutSuffix(f.Name(), ".db")
+			if !ok || f.IsDir() {
+				continue
+			}
+			did, err := atp.ParseDID(name)
+			if err != nil {
+				continue
+			}
+			out = append(out, did)
+		}
+	}
+	return out, nil
 }
