@@ -38,8 +38,9 @@
 // re-encodes untouched nodes. Put and Delete change nodes in place; Root
 // encodes and hashes only the nodes changed since their CIDs were last
 // known; Commit also reports the blocks to write and the blocks that left
-// the tree, then starts a new batch. A Tree is not safe for concurrent
-// use.
+// the tree, then starts a new batch; SliceBlocks then gives the node
+// blocks of the batch's #commit CAR slice. A Tree is not safe for
+// concurrent use.
 //
 // Diff, DiffNodes, WalkNodes, Verify, Invert and InvertProof work on
 // blocks directly, without a Tree: they compare versions, export, check
