@@ -25,3 +25,9 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# lexicons regenerates lexicons/ from the schemas of the indigo module pinned
+# in go.mod (descriptions stripped, stable formatting); commit the result.
+.PHONY: lexicons
+lexicons:
+	$(GO) run ./internal/lexvendor
