@@ -29,7 +29,7 @@ var allowedImports = map[string][]string{
 	"repo":        {"mst", "atp/*"},
 	"kv":          {"atp"},
 	"blobstore":   {"atp"},
-	"identity":    {"atp", "atp/crypto"},
+	"identity":    {"atp", "atp/crypto", "atp/dagcbor"},
 	"account":     {"kv", "identity", "atp/*"},
 	"actor":       {"repo", "mst", "kv", "blobstore", "atp/*"},
 	"sync":        {"kv", "repo", "actor", "atp/*"},
