@@ -54,25 +54,29 @@ func LoadCatalog(fsys fs.FS) (*Catalog, error) {
 			err = c.Add(doc)
 		}
 		if err != nil {
-			return fmt.Errorf("cannot load %s: %w", p, err)
+			return fmt.Errorf("cannot load lexicon %s: %w", p, err)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("lexicon: cannot load catalog: %w", err)
+		return nil, err
 	}
 	return c, nil
 }
 
 // Add puts doc into the catalog and resolves every reference that the
 // documents added so far make resolvable. It fails, changing nothing, when
-// the catalog already holds a document with doc's NSID. A Doc may be added
-// to one catalog only.
+// the catalog already holds a document with doc's NSID, or when doc was
+// added to a catalog before (its references are linked into that one).
 func (c *Catalog) Add(doc *Doc) error {
 	id := doc.ID.String()
 	if _, ok := c.docs[id]; ok {
 		return fmt.Errorf("%w: %s: already in the catalog", ErrSchema, id)
 	}
+	if doc.added {
+		return fmt.Errorf("%w: %s: already added to another catalog", ErrSchema, id)
+	}
+	doc.added = true
 	c.docs[id] = doc
 	for _, d := range doc.defs {
 		switch {

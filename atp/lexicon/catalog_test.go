@@ -2,11 +2,13 @@ package lexicon_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/boltsky/boltsky/atp/lexicon"
 	"github.com/boltsky/boltsky/internal/testvectors"
@@ -144,5 +146,23 @@ func TestEmbeddedLookups(t *testing.T) {
 	}
 	if _, ok := cat.Method("com.atproto.nope.nothing"); ok {
 		t.Error("unknown method found")
+	}
+}
+
+func TestLoadCatalogErrors(t *testing.T) {
+	good := `{"lexicon": 1, "id": "com.example.a", "defs": {"main": {"type": "token"}}}`
+	for name, fsys := range map[string]fstest.MapFS{
+		"malformed": {"a.json": {Data: []byte(good)}, "b/c.json": {Data: []byte(`{"lexicon": 1, "id": "com.example.c", "defs": {"main": {"type": "nope"}}}`)}},
+		"duplicate": {"a.json": {Data: []byte(good)}, "b.json": {Data: []byte(good)}},
+		"not json":  {"a.json": {Data: []byte(`lexicon`)}},
+	} {
+		_, err := lexicon.LoadCatalog(fsys)
+		if !errors.Is(err, lexicon.ErrSchema) || !strings.HasPrefix(err.Error(), "cannot load lexicon ") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	cat, err := lexicon.LoadCatalog(fstest.MapFS{"a.json": {Data: []byte(good)}, "README.md": {Data: []byte("# not a schema")}})
+	if err != nil || cat.Len() != 1 {
+		t.Errorf("non-JSON files must be skipped: %v", err)
 	}
 }

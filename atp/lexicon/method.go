@@ -54,21 +54,24 @@ type Body struct {
 // and so is case; the encoding may be "*/*" or "type/*".
 func (b *Body) Accepts(contentType string) bool {
 	mt, _, _ := strings.Cut(contentType, ";")
-	return mimeMatch(b.Encoding, strings.TrimSpace(mt))
+	return mimeMatch(b.Encoding, strings.TrimSpace(mt), true)
 }
 
-// mimeMatch reports whether the MIME type mt matches pattern: equal
-// ignoring ASCII case, or pattern "*/*" (or "*") for any type, or
-// "type/*" for any subtype of type. An empty mt matches nothing.
-func mimeMatch(pattern, mt string) bool {
+// mimeMatch reports whether the MIME type mt matches pattern: equal, or
+// pattern "*/*" (or "*") for any type, or "type/*" for any subtype of
+// type. With fold, case is ignored (as HTTP does for Content-Type); without
+// it, as the reference validators do for a blob's "accept", it is not. An
+// empty mt matches nothing.
+func mimeMatch(pattern, mt string, fold bool) bool {
 	if mt == "" {
 		return false
 	}
 	if pattern == "*/*" || pattern == "*" {
 		return true
 	}
+	equal := func(a, b string) bool { return a == b || fold && strings.EqualFold(a, b) }
 	if prefix, ok := strings.CutSuffix(pattern, "/*"); ok {
-		return len(mt) > len(prefix)+1 && mt[len(prefix)] == '/' && strings.EqualFold(mt[:len(prefix)], prefix)
+		return len(mt) > len(prefix)+1 && mt[len(prefix)] == '/' && equal(mt[:len(prefix)], prefix)
 	}
-	return strings.EqualFold(pattern, mt)
+	return equal(pattern, mt)
 }

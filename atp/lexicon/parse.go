@@ -16,6 +16,7 @@ type Doc struct {
 
 	defs  []docDef
 	links []*Schema // refs and unions, for the catalog to resolve
+	added bool      // set by Catalog.Add
 }
 
 // docDef is one named definition of a Doc; exactly one pointer is set.

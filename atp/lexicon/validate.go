@@ -239,10 +239,11 @@ func blobParts(d any) (mime string, size int64, ok bool) {
 	return "", 0, false
 }
 
-// acceptable reports whether mime matches one of the patterns.
+// acceptable reports whether mime matches one of the patterns, case
+// sensitively.
 func acceptable(patterns []string, mime string) bool {
 	for _, p := range patterns {
-		if mimeMatch(p, mime) {
+		if mimeMatch(p, mime, false) {
 			return true
 		}
 	}

@@ -53,7 +53,8 @@ func TestValidateData(t *testing.T) {
 		{"blob extra key", demo(map[string]any{"blob": func() map[string]any { m := blobMap("a/b", 1); m["x"] = true; return m }()}), "Record/blob should be a blob ref"},
 		{"blob empty mime", demo(map[string]any{"blob": blobMap("", 1)}), "Record/blob should be a blob ref"},
 		{"blob size at max", demo(map[string]any{"sizeBlob": blobMap("a/b", 20)}), ""},
-		{"accept wildcard case", demo(map[string]any{"acceptBlob": blobMap("IMAGE/PNG", 1)}), ""},
+		{"accept wildcard", demo(map[string]any{"acceptBlob": blobMap("image/svg+xml", 1)}), ""},
+		{"accept is case sensitive", demo(map[string]any{"acceptBlob": blobMap("IMAGE/PNG", 1)}), `Record/acceptBlob/mimeType must match one of (image/*), not "IMAGE/PNG"`},
 		{"accept not a prefix", demo(map[string]any{"acceptBlob": blobMap("imagex/png", 1)}), `Record/acceptBlob/mimeType must match one of (image/*), not "imagex/png"`},
 		{"cid-link undefined", demo(map[string]any{"cid-link": cid.Undef}), "Record/cid-link must be a CID"},
 		{"cid-link", demo(map[string]any{"cid-link": testDataCID}), ""},
@@ -262,6 +263,9 @@ func TestSchemaEdges(t *testing.T) {
 	}
 	if err := cat.Add(doc); !errors.Is(err, lexicon.ErrSchema) {
 		t.Errorf("second Add: %v", err)
+	}
+	if err := lexicon.NewCatalog().Add(doc); err == nil || !strings.Contains(err.Error(), "another catalog") {
+		t.Errorf("Add to a second catalog: %v", err)
 	}
 	rec := func(k string, v any) map[string]any { return map[string]any{"$type": "com.example.edges", k: v} }
 	node := map[string]any{}
