@@ -25,12 +25,19 @@ func MustEmbedded(tb testing.TB) *lexicon.Catalog {
 	return cat
 }
 
+// interopCatalogDir returns the folder of the interop example schemas
+// (lexicon/catalog), found beside the record vectors so that the fallback
+// to indigo's testdata works too.
+func interopCatalogDir(tb testing.TB) string {
+	tb.Helper()
+	return filepath.Join(filepath.Dir(testvectors.Path(tb, "lexicon/record-data-valid.json")), "catalog")
+}
+
 // MustInterop returns the catalog of the interop example schemas
 // (lexicon/catalog/*.json).
 func MustInterop(tb testing.TB) *lexicon.Catalog {
 	tb.Helper()
-	dir := filepath.Dir(testvectors.Path(tb, "lexicon/catalog/record.json"))
-	cat, err := lexicon.LoadCatalog(os.DirFS(dir))
+	cat, err := lexicon.LoadCatalog(os.DirFS(interopCatalogDir(tb)))
 	if err != nil {
 		tb.Fatal(err)
 	}

