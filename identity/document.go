@@ -180,7 +180,7 @@ func parseContext(raw json.RawMessage) ([]string, error) {
 		if err := json.Unmarshal(raw, &items); err != nil {
 			return nil, fmt.Errorf("%w: @context: %w", ErrInvalidDocument, err)
 		}
-		out := make([]string, 0, len(items))
+		var out []string
 		for _, it := range items {
 			var s string
 			if json.Unmarshal(it, &s) == nil {

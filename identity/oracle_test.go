@@ -113,7 +113,7 @@ type vectorOp struct {
 }
 
 // allVectorOps returns every operation of every audit-log vector.
-func allVectorOps(t *testing.T) map[string]vectorOp {
+func allVectorOps(t testing.TB) map[string]vectorOp {
 	t.Helper()
 	out := map[string]vectorOp{}
 	for _, kind := range []string{"valid", "invalid"} {

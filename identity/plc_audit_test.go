@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/boltsky/boltsky/atp/crypto"
 	"github.com/boltsky/boltsky/identity"
 	"github.com/boltsky/boltsky/internal/testvectors"
 )
@@ -15,7 +16,7 @@ import (
 const auditDir = "extra/did-method-plc/interop_tests/audit_log"
 
 // auditVectors lists the vector files of one folder ("valid" or "invalid").
-func auditVectors(t *testing.T, kind string) []string {
+func auditVectors(t testing.TB, kind string) []string {
 	t.Helper()
 	// Any file of the folder locates it.
 	dir := filepath.Dir(testvectors.Path(t, auditDir+"/"+kind+"/"+firstVector[kind]))
@@ -30,6 +31,24 @@ func auditVectors(t *testing.T, kind string) []string {
 		}
 	}
 	return out
+}
+
+// invalidReasons says why each invalid vector must be rejected: the text
+// the error must contain, and whether it is a signature failure.
+var invalidReasons = map[string]struct {
+	text string
+	sig  bool
+}{
+	"log_invalid_nullification_reused_key.json": {"no rotation key of 1 verifies", true},
+	"log_invalid_nullification_too_slow.json":   {"outside the 72h0m0s window", false},
+	"log_invalid_sig_b64_newline.json":          {"non-base64url byte", true},
+	"log_invalid_sig_b64_padding_bits.json":     {"not canonical base64url", true},
+	"log_invalid_sig_b64_padding_chars.json":    {"non-base64url byte '='", true},
+	"log_invalid_sig_der.json":                  {"verifies the signature", true},
+	"log_invalid_sig_k256_high_s.json":          {"verifies the signature", true},
+	"log_invalid_sig_p256_high_s.json":          {"verifies the signature", true},
+	"log_invalid_update_nullified.json":         {"is nullified", false},
+	"log_invalid_update_tombstoned.json":        {"no rotation key may sign", true},
 }
 
 var firstVector = map[string]string{
@@ -59,20 +78,39 @@ func TestAuditLogVectors(t *testing.T) {
 			if err := identity.VerifyAuditLog(entries); err != nil {
 				t.Fatalf("VerifyAuditLog: %v", err)
 			}
+			// Flipping any nullified flag, or dropping the genesis,
+			// breaks the log.
+			for i := range entries {
+				entries[i].Nullified = !entries[i].Nullified
+				if identity.VerifyAuditLog(entries) == nil {
+					t.Errorf("accepted with entry %d's nullified flag flipped", i)
+				}
+				entries[i].Nullified = !entries[i].Nullified
+			}
+			if len(entries) > 1 && identity.VerifyAuditLog(entries[1:]) == nil {
+				t.Errorf("accepted without its genesis")
+			}
 		})
 	}
 	for _, rel := range invalid {
 		t.Run(filepath.Base(rel), func(t *testing.T) {
+			want, ok := invalidReasons[filepath.Base(rel)]
+			if !ok {
+				t.Fatalf("no expected reason for this new vector; add it to invalidReasons")
+			}
 			entries, err := readAuditLog(t, rel)
 			if err != nil {
-				if !errors.Is(err, identity.ErrInvalidOperation) {
-					t.Fatalf("decode failed with %v, want ErrInvalidOperation", err)
-				}
-				return
+				t.Fatalf("decode: %v", err)
 			}
 			err = identity.VerifyAuditLog(entries)
-			if !errors.Is(err, identity.ErrInvalidAuditLog) {
-				t.Fatalf("VerifyAuditLog = %v, want ErrInvalidAuditLog", err)
+			if !errors.Is(err, identity.ErrInvalidAuditLog) || !errors.Is(err, identity.ErrInvalidOperation) {
+				t.Fatalf("VerifyAuditLog = %v, want ErrInvalidAuditLog and ErrInvalidOperation", err)
+			}
+			if want.sig && !errors.Is(err, crypto.ErrInvalidSignature) {
+				t.Errorf("error %v does not wrap crypto.ErrInvalidSignature", err)
+			}
+			if !strings.Contains(err.Error(), want.text) {
+				t.Errorf("error %v does not say %q", err, want.text)
 			}
 			t.Logf("rejected: %v", err)
 		})
