@@ -163,9 +163,16 @@ func (c *PLCClient) Data(ctx context.Context, did atp.DID) (*PLCData, error) {
 	return &d, nil
 }
 
+// requirePLC refuses DIDs that are not did:plc, and did:plcs whose
+// identifier is not 24 characters of lower-case base32, which no genesis
+// operation can produce (ErrDIDNotFound, without a request).
 func requirePLC(did atp.DID) error {
 	if !did.IsPLC() {
 		return fmt.Errorf("%w: %q is not a did:plc", ErrUnsupportedMethod, did)
+	}
+	id := did.Identifier()
+	if len(id) != 24 || strings.IndexFunc(id, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '2' && r <= '7') }) >= 0 {
+		return fmt.Errorf("%w: %s is not 24 characters of lower-case base32", ErrDIDNotFound, did)
 	}
 	return nil
 }

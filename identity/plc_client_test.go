@@ -284,6 +284,11 @@ func TestPLCClientErrors(t *testing.T) {
 	if err := client("").Submit(ctx, did, identity.Operation{Type: identity.OpTypeTombstone, Prev: "b"}); !errors.Is(err, identity.ErrInvalidOperation) {
 		t.Errorf("unsigned submit: %v", err)
 	}
+	for _, bad := range []string{"did:plc:short", "did:plc:ewvi7nxzyoun6zhxrhs64oiZ", "did:plc:ewvi7nxzyoun6zhxrhs64oi1", "did:plc:ewvi7nxzyoun6zhxrhs64oizz"} {
+		if _, err := client("").Document(ctx, MustDID(t, bad)); !errors.Is(err, identity.ErrDIDNotFound) || errors.As(err, &pe) {
+			t.Errorf("Document(%s) = %v, want ErrDIDNotFound without a request", bad, err)
+		}
+	}
 	web := MustDID(t, "did:web:example.com")
 	if _, err := client("").Document(ctx, web); !errors.Is(err, identity.ErrUnsupportedMethod) {
 		t.Errorf("did:web: %v", err)
