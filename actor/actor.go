@@ -29,6 +29,12 @@ type Actor struct {
 	// pending counts requests promised to the mailbox but not yet taken;
 	// guarded by Registry.mu. An actor retires only when it is zero.
 	pending int
+	// lastActive is when the actor last took requests; guarded by
+	// Registry.mu.
+	lastActive time.Time
+	// retireNow asks an idle actor to stop early, to free its file for
+	// another account.
+	retireNow chan struct{}
 
 	// sequenced is the highest outbox number of this actor's events that
 	// the event log holds; written by Sequencer callbacks, read by the
@@ -111,7 +117,7 @@ func (r *Registry) actorFor(ctx context.Context, did atp.DID) (*Actor, error) {
 	// Load the actor's state outside the lock; the file is held open by
 	// our reference.
 	a := &Actor{reg: r, h: h, did: did, mailbox: make(chan *request, r.cfg.MailboxSize),
-		quit: make(chan struct{}), done: make(chan struct{})}
+		quit: make(chan struct{}), done: make(chan struct{}), retireNow: make(chan struct{}, 1)}
 	if err := a.load(); err != nil {
 		r.release(h)
 		return nil, err
@@ -132,6 +138,7 @@ func (r *Registry) actorFor(ctx context.Context, did atp.DID) (*Actor, error) {
 	}
 	h.actor = a
 	a.pending++
+	a.lastActive = r.cfg.Now()
 	r.mu.Unlock()
 	// The actor keeps the reference taken by acquire until it retires.
 	go a.run()
@@ -234,6 +241,7 @@ func (a *Actor) run() {
 			}
 			a.reg.mu.Lock()
 			a.pending -= len(batch)
+			a.lastActive = a.reg.cfg.Now()
 			a.reg.mu.Unlock()
 			a.process(batch)
 			clear(batch)
@@ -243,6 +251,10 @@ func (a *Actor) run() {
 				return
 			}
 			idle.Reset(a.reg.cfg.IdleTimeout)
+		case <-a.retireNow:
+			if a.retire() {
+				return
+			}
 		case <-a.quit:
 			// Finish what callers already handed over, then stop.
 			for {
@@ -329,7 +341,10 @@ func (a *Actor) process(batch []*request) {
 		}
 		return nil
 	})
+	a.reg.txs.Add(1)
+	a.reg.requests.Add(uint64(len(batch)))
 	if err != nil {
+		a.reg.failures.Add(1)
 		err = fmt.Errorf("cannot commit to account %s: %w", a.did, err)
 		a.reg.cfg.Logger.Error("account transaction failed", "did", a.did.String(), "err", err)
 		for i, req := range batch {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/boltsky/boltsky/atp"
@@ -22,6 +23,11 @@ type Registry struct {
 	stop chan struct{}
 	wg   sync.WaitGroup
 
+	// Counters for Stats.
+	txs      atomic.Uint64
+	requests atomic.Uint64
+	failures atomic.Uint64
+
 	mu sync.Mutex
 	// files holds every open or opening account file; guarded by mu.
 	files map[atp.DID]*handle
@@ -31,6 +37,10 @@ type Registry struct {
 	// freed is closed and replaced whenever a file is released or closed,
 	// waking callers that wait for room; guarded by mu.
 	freed chan struct{}
+	// closing counts files taken out of files but not yet closed; they
+	// still hold a descriptor, so they still count against the cap.
+	// Guarded by mu.
+	closing int
 	// closed is set by Close; guarded by mu.
 	closed bool
 }
@@ -111,6 +121,7 @@ func (r *Registry) detachLocked(h *handle) {
 	r.idle.Remove(h.elem)
 	h.elem = nil
 	delete(r.files, h.did)
+	r.closing++
 }
 
 func (r *Registry) closeFiles(hs []*handle) {
@@ -121,6 +132,7 @@ func (r *Registry) closeFiles(hs []*handle) {
 	}
 	if len(hs) > 0 {
 		r.mu.Lock()
+		r.closing -= len(hs)
 		r.notifyLocked()
 		r.mu.Unlock()
 	}
@@ -132,9 +144,38 @@ func (r *Registry) notifyLocked() {
 	r.freed = make(chan struct{})
 }
 
-// openCount returns the number of file slots taken: open, opening, or
-// detached but not yet closed is not counted (those are closed promptly).
-func (r *Registry) openCountLocked() int { return len(r.files) }
+// openCountLocked returns the number of file slots taken: open, opening,
+// or detached and still closing.
+func (r *Registry) openCountLocked() int { return len(r.files) + r.closing }
+
+// Stats are running totals of a registry's work.
+type Stats struct {
+	// Transactions is the number of account-file write transactions
+	// (one per batch).
+	Transactions uint64
+	// Requests is the number of requests processed.
+	Requests uint64
+	// FailedTransactions counts transactions that did not commit.
+	FailedTransactions uint64
+	// OpenFiles and Actors are current counts.
+	OpenFiles int
+	Actors    int
+}
+
+// Stats returns the registry's counters.
+func (r *Registry) Stats() Stats {
+	r.mu.Lock()
+	actors := 0
+	for _, h := range r.files {
+		if h.actor != nil {
+			actors++
+		}
+	}
+	open := len(r.files)
+	r.mu.Unlock()
+	return Stats{Transactions: r.txs.Load(), Requests: r.requests.Load(),
+		FailedTransactions: r.failures.Load(), OpenFiles: open, Actors: actors}
+}
 
 // OpenFiles returns how many account files are open or opening.
 func (r *Registry) OpenFiles() int {
@@ -174,6 +215,9 @@ func (r *Registry) acquire(ctx context.Context, did atp.DID, create bool) (*hand
 		if r.openCountLocked() >= r.cfg.MaxOpenFiles {
 			victim := r.idle.Front()
 			if victim == nil {
+				// Every open file is in use; ask the least recently
+				// active idle actor to stop and free its file.
+				r.retireOneLocked()
 				wait := r.freed
 				r.mu.Unlock()
 				select {
@@ -216,6 +260,27 @@ func (r *Registry) acquire(ctx context.Context, did atp.DID, create bool) (*hand
 			return nil, h.err
 		}
 		return h, nil
+	}
+}
+
+// retireOneLocked asks the least recently active actor with nothing
+// queued to stop early.
+func (r *Registry) retireOneLocked() {
+	var pick *Actor
+	for _, h := range r.files {
+		a := h.actor
+		if a == nil || a.pending > 0 || len(a.mailbox) > 0 {
+			continue
+		}
+		if pick == nil || a.lastActive.Before(pick.lastActive) {
+			pick = a
+		}
+	}
+	if pick != nil {
+		select {
+		case pick.retireNow <- struct{}{}:
+		default:
+		}
 	}
 }
 

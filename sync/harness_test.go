@@ -2,7 +2,6 @@ package sync_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -26,6 +25,8 @@ type node struct {
 	log *kv.EventLog
 	seq *pdssync.Sequencer
 	reg *actor.Registry
+	// recovered is what the recovery sweep at open did.
+	recovered pdssync.RecoveryStats
 }
 
 type nodeOptions struct {
@@ -72,12 +73,13 @@ func openNode(dir string, o nodeOptions) (*node, error) {
 		return nil, err
 	}
 	reg.Start()
+	n := &node{dir: dir, log: log, seq: seq, reg: reg}
 	if !log.WasClean() {
-		if _, err := seq.Recover(context.Background(), reg); err != nil {
+		if n.recovered, err = seq.Recover(context.Background(), reg); err != nil {
 			return nil, err
 		}
 	}
-	return &node{dir: dir, log: log, seq: seq, reg: reg}, nil
+	return n, nil
 }
 
 func (n *node) close() {
@@ -191,5 +193,3 @@ func link(tb testing.TB, v any) cid.Cid {
 	}
 	return c
 }
-
-var errStop = errors.New("stop")

@@ -75,6 +75,9 @@ type Sequencer struct {
 
 	// head is the seq of the latest frame published.
 	head atomic.Uint64
+	// appends and events count log transactions and events appended.
+	appends atomic.Uint64
+	events  atomic.Uint64
 
 	mu gosync.Mutex
 	// changed is closed and replaced whenever frames are published;
@@ -116,6 +119,21 @@ func New(cfg Config) (*Sequencer, error) {
 // Start runs the sequencer's goroutine.
 func (s *Sequencer) Start() {
 	go s.run()
+}
+
+// Stats are running totals of a sequencer's work.
+type Stats struct {
+	// Appends is the number of log transactions.
+	Appends uint64
+	// Events is the number of events appended.
+	Events uint64
+	// Head is the latest seq.
+	Head uint64
+}
+
+// Stats returns the sequencer's counters.
+func (s *Sequencer) Stats() Stats {
+	return Stats{Appends: s.appends.Load(), Events: s.events.Load(), Head: s.head.Load()}
 }
 
 // Head returns the seq of the latest event in the log.
@@ -227,6 +245,8 @@ func (s *Sequencer) process(batch []submission) {
 			return
 		}
 	}
+	s.appends.Add(1)
+	s.events.Add(uint64(len(entries)))
 	if len(frames) > 0 {
 		s.ring.put(frames)
 		s.head.Store(frames[len(frames)-1].Seq)

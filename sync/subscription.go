@@ -50,8 +50,12 @@ func (s *Sequencer) Subscribe(ctx context.Context, cursor *uint64) (*Subscriptio
 		if err != nil {
 			return nil, fmt.Errorf("sync: cannot start subscription: %w", err)
 		}
-		if pos < head && (!ok || first.Seq > pos+1) && pos > 0 {
-			info = append(info, Frame{Data: InfoFrame(OutdatedCursorInfo, "Requested cursor exceeded limit. Possibly missing events")})
+		if pos < head && ok && first.Seq > pos+1 {
+			if pos > 0 {
+				info = append(info, Frame{Data: InfoFrame(OutdatedCursorInfo, "Requested cursor exceeded limit. Possibly missing events")})
+			}
+			// Replay the whole window, from the oldest event held.
+			pos = first.Seq - 1
 		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
