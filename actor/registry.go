@@ -45,6 +45,10 @@ type Registry struct {
 	closed bool
 }
 
+// slotRetry is how often a caller waiting for a free file slot looks again
+// for an idle actor to stop.
+const slotRetry = 20 * time.Millisecond
+
 // handle is one open account file.
 type handle struct {
 	did atp.DID
@@ -220,12 +224,16 @@ func (r *Registry) acquire(ctx context.Context, did atp.DID, create bool) (*hand
 				r.retireOneLocked()
 				wait := r.freed
 				r.mu.Unlock()
+				// Wake on a freed slot, or soon anyway: actors that were
+				// busy a moment ago may be idle now and can be asked to
+				// stop.
 				select {
 				case <-wait:
-					continue
+				case <-time.After(slotRetry):
 				case <-ctx.Done():
 					return nil, fmt.Errorf("actor: waiting for a free account file slot: %w", ctx.Err())
 				}
+				continue
 			}
 			h := victim.Value.(*handle)
 			r.detachLocked(h)

@@ -201,11 +201,22 @@ func runChild(t *testing.T, dir string, d time.Duration) []ack {
 		}
 	}
 	// Wait for READY, then let it write.
-	for line := range lines {
-		if line == "READY" {
-			break
+	ready := time.After(time.Minute)
+wait:
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("child ended before it was ready")
+			}
+			if line == "READY" {
+				break wait
+			}
+			parse(line)
+		case <-ready:
+			cmd.Process.Kill()
+			t.Fatal("child not ready after a minute")
 		}
-		parse(line)
 	}
 	time.Sleep(d)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
