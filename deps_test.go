@@ -28,7 +28,7 @@ var allowedImports = map[string][]string{
 	"mst":         {"atp", "atp/dagcbor"},
 	"repo":        {"mst", "atp/*"},
 	"kv":          {"atp"},
-	"blobstore":   {"atp"},
+	"blobstore":   {"atp/*"},
 	"identity":    {"atp", "atp/crypto", "atp/dagcbor"},
 	"account":     {"kv", "identity", "atp/*"},
 	"actor":       {"repo", "mst", "kv", "blobstore", "atp/*"},
