@@ -1,0 +1,157 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/boltsky/boltsky/atp"
+	"github.com/boltsky/boltsky/atp/lexicon"
+)
+
+// handler serves one XRPC method. It writes its response through c, or
+// returns an error that errors.go maps.
+type handler func(c *call) error
+
+// route is a served XRPC method.
+type route struct {
+	method  *lexicon.Method
+	auth    authPolicy
+	handler handler
+	// rawBody marks handlers that read the request body themselves (blob
+	// and CAR uploads); others get it read and checked before they run.
+	rawBody bool
+}
+
+// endpoint declares a handler in a namespace's table.
+type endpoint struct {
+	nsid    string
+	auth    authPolicy
+	handler handler
+	rawBody bool
+}
+
+// buildRoutes collects every namespace's endpoints and binds each to its
+// lexicon method.
+func (s *Server) buildRoutes() error {
+	s.routes = make(map[string]*route)
+	var all []endpoint
+	all = append(all, s.serverEndpoints()...)
+	for _, e := range all {
+		nsid, err := atp.ParseNSID(e.nsid)
+		if err != nil {
+			return fmt.Errorf("httpapi: route %q: %w", e.nsid, err)
+		}
+		m, ok := s.d.Catalog.Method(nsid.String())
+		if !ok {
+			return fmt.Errorf("httpapi: route %s has no lexicon", e.nsid)
+		}
+		if _, dup := s.routes[e.nsid]; dup {
+			return fmt.Errorf("httpapi: route %s declared twice", e.nsid)
+		}
+		s.routes[e.nsid] = &route{method: m, auth: e.auth, handler: e.handler, rawBody: e.rawBody}
+	}
+	return nil
+}
+
+// handle is the fasthttp entry point.
+func (s *Server) handle(rc *fasthttp.RequestCtx) {
+	setCORS(rc)
+	if rc.IsOptions() {
+		preflight(rc)
+		return
+	}
+	path := string(rc.Path())
+	if nsid, ok := strings.CutPrefix(path, "/xrpc/"); ok {
+		s.serveXRPC(rc, nsid)
+		return
+	}
+	s.serveStatic(rc, path)
+}
+
+// serveXRPC runs the method named nsid.
+func (s *Server) serveXRPC(rc *fasthttp.RequestCtx, nsid string) {
+	if nsid == "_health" {
+		s.health(rc)
+		return
+	}
+	parsed, err := atp.ParseNSID(nsid)
+	if err != nil {
+		writeError(rc, invalidRequest("invalid xrpc path"))
+		return
+	}
+	r := s.routes[nsid]
+	m := (*lexicon.Method)(nil)
+	if r != nil {
+		m = r.method
+	} else if lm, ok := s.d.Catalog.Method(nsid); ok {
+		m = lm
+	}
+	if m != nil {
+		want := ""
+		switch m.Kind {
+		case lexicon.KindQuery, lexicon.KindSubscription:
+			want = "GET"
+		case lexicon.KindProcedure:
+			want = "POST"
+		}
+		got := string(rc.Method())
+		if got == "HEAD" && want == "GET" {
+			got = "GET"
+		}
+		if got != want {
+			if m.Kind == lexicon.KindSubscription {
+				writeError(rc, xerr(http.StatusMethodNotAllowed, "InvalidRequest", "Method Not Allowed"))
+				return
+			}
+			writeError(rc, invalidRequest("Incorrect HTTP method (%s) expected %s", rc.Method(), want))
+			return
+		}
+	}
+	if r == nil {
+		writeError(rc, xerr(http.StatusNotImplemented, "MethodNotImplemented", "Method Not Implemented"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
+	defer cancel()
+	c := &call{s: s, ctx: ctx, rc: rc, nsid: parsed, route: r}
+	if err := s.run(c); err != nil {
+		s.fail(c, err)
+	}
+}
+
+// run checks a call in the reference's order (params, auth, input) and
+// runs its handler.
+func (s *Server) run(c *call) error {
+	q, err := url.ParseQuery(string(c.rc.URI().QueryString()))
+	if err != nil {
+		return invalidRequest("malformed query string")
+	}
+	if c.params, err = c.route.method.ParseParams(q); err != nil {
+		return err
+	}
+	if c.route.auth != nil {
+		if err := c.route.auth(c); err != nil {
+			return err
+		}
+	}
+	if m := c.route.method; m.Kind == lexicon.KindProcedure && m.Input != nil && !c.route.rawBody {
+		if err := c.readInput(); err != nil {
+			return err
+		}
+	}
+	return c.route.handler(c)
+}
+
+// fail writes err as the call's response, logging internal errors.
+func (s *Server) fail(c *call, err error) {
+	xe, internal := toXRPC(err)
+	if internal {
+		s.log.Error("request failed", "nsid", c.nsid.String(), "err", err)
+	}
+	writeError(c.rc, xe)
+}
