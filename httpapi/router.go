@@ -40,7 +40,16 @@ type endpoint struct {
 func (s *Server) buildRoutes() error {
 	s.routes = make(map[string]*route)
 	var all []endpoint
-	all = append(all, s.serverEndpoints()...)
+	for _, ns := range [][]endpoint{
+		s.serverEndpoints(),
+		s.repoEndpoints(),
+		s.identityEndpoints(),
+		s.syncEndpoints(),
+		s.adminEndpoints(),
+		s.appEndpoints(),
+	} {
+		all = append(all, ns...)
+	}
 	for _, e := range all {
 		nsid, err := atp.ParseNSID(e.nsid)
 		if err != nil {
