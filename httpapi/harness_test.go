@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,7 +44,13 @@ type testNode struct {
 	MailPath string
 	// AdminPassword is the admin Basic-auth password.
 	AdminPassword string
-	client        *http.Client
+	// RotationKey is the server's PLC rotation key.
+	RotationKey *crypto.PrivateKey
+	Sessions    *account.Sessions
+	Sealer      *account.KeySealer
+	Index       *account.Index
+	PLCClient   *identity.PLCClient
+	client      *http.Client
 }
 
 // nodeOptions tweak a testNode.
@@ -163,7 +170,8 @@ func mustNode(tb testing.TB, o nodeOptions) *testNode {
 		db.Close()
 	})
 	return &testNode{URL: publicURL, Dir: dir, PLC: fake, Server: srv, Registry: reg, Seq: seq, Events: events,
-		DB: db, MailPath: mailPath, AdminPassword: adminPassword, client: &http.Client{Timeout: 30 * time.Second}}
+		DB: db, MailPath: mailPath, AdminPassword: adminPassword, RotationKey: rotation, Sessions: sessions,
+		Sealer: sealer, Index: account.NewIndex(db), PLCClient: plc, client: &http.Client{Timeout: 30 * time.Second}}
 }
 
 type keyResolver struct{ dir *identity.Directory }
@@ -284,3 +292,76 @@ func expect(tb testing.TB, r response, status int, name string) {
 	}
 }
 
+
+// testAccount is an account made by mustAccount.
+type testAccount struct {
+	DID      atp.DID
+	Handle   atp.Handle
+	Email    string
+	Password string
+	Key      *crypto.PrivateKey
+	// Access and Refresh are a session's tokens.
+	Access  string
+	Refresh string
+}
+
+// mustAccount creates an active did:plc account directly through the
+// node's parts, bypassing the HTTP sign-up: a genesis operation signed
+// with the server's rotation key at the fake PLC directory, the account
+// file with its genesis commit, the handle and email index, and a session.
+// Tests of other namespaces use it so they do not depend on
+// createAccount.
+func (n *testNode) mustAccount(tb testing.TB, handle string) *testAccount {
+	tb.Helper()
+	ctx := context.Background()
+	h, err := atp.ParseHandle(handle)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	key, err := crypto.GeneratePrivateKey(crypto.K256, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	op, err := identity.GenesisOp(key.Public(), []string{n.RotationKey.Public().DIDKey()}, h, n.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if op, err = identity.Sign(op, n.RotationKey); err != nil {
+		tb.Fatal(err)
+	}
+	did, err := identity.DIDForGenesis(op)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := n.PLCClient.Submit(ctx, did, op); err != nil {
+		tb.Fatal(err)
+	}
+	sealed, err := n.Sealer.Seal(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	password := "password-" + handle
+	hash, err := account.HashPassword(password)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	email := strings.ReplaceAll(handle, ".", "-") + "@example.com"
+	if err := n.Index.Claim(did, h, email); err != nil {
+		tb.Fatal(err)
+	}
+	_, err = n.Registry.Create(ctx, actor.NewAccount{
+		State: kv.AccountState{DID: did, Handle: h, Email: email, PasswordHash: hash, SigningKey: sealed,
+			CreatedAt: time.Now().UTC()},
+		Key:      key,
+		Announce: true,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tokens, err := n.Sessions.Create(did, account.SessionOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &testAccount{DID: did, Handle: h, Email: email, Password: password, Key: key,
+		Access: tokens.AccessJWT, Refresh: tokens.RefreshJWT}
+}

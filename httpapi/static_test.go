@@ -47,3 +47,21 @@ func TestRouting(t *testing.T) {
 		t.Fatalf("describeServer: %v", d)
 	}
 }
+
+func TestMustAccount(t *testing.T) {
+	n := mustNode(t, nodeOptions{})
+	a := n.mustAccount(t, "alice.test")
+	if !a.DID.IsPLC() {
+		t.Fatalf("DID %s", a.DID)
+	}
+	if doc, err := n.PLCClient.Document(t.Context(), a.DID); err != nil {
+		t.Fatal(err)
+	} else if h, _ := doc.Handle(); h != a.Handle {
+		t.Fatalf("document handle %s", h)
+	}
+	r := n.request(t, "GET", "/.well-known/atproto-did", map[string]string{"Host": "alice.test"}, nil)
+	expect(t, r, 200, "")
+	if string(r.Body) != a.DID.String() {
+		t.Fatalf("atproto-did: %s", r.Body)
+	}
+}
