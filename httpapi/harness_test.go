@@ -220,6 +220,10 @@ func (n *testNode) request(tb testing.TB, method, path string, header map[string
 		tb.Fatal(err)
 	}
 	for k, v := range header {
+		if strings.EqualFold(k, "Host") {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := n.client.Do(req)
@@ -291,7 +295,6 @@ func expect(tb testing.TB, r response, status int, name string) {
 		}
 	}
 }
-
 
 // testAccount is an account made by mustAccount.
 type testAccount struct {
