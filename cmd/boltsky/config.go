@@ -52,6 +52,10 @@ type Config struct {
 	MaxOpenFiles    int           `toml:"max_open_files" help:"most account files open at once"`
 	IdleTimeout     time.Duration `toml:"idle_timeout" help:"how long an idle account stays open"`
 	Retention       time.Duration `toml:"retention" help:"how long firehose events are kept"`
+	// Relays are asked to crawl this node (requestCrawl) at start and
+	// after new events, at most once per CrawlInterval each.
+	Relays        []string      `toml:"relays" help:"comma-separated relay URLs to notify (requestCrawl)"`
+	CrawlInterval time.Duration `toml:"crawl_interval" help:"least time between crawl notices to one relay"`
 	// Reported by describeServer.
 	ContactEmail   string `toml:"contact_email" help:"contact address shown to clients"`
 	PrivacyPolicy  string `toml:"privacy_policy" help:"privacy policy URL"`
@@ -75,6 +79,7 @@ func defaults() Config {
 		MaxOpenFiles:    1000,
 		IdleTimeout:     time.Minute,
 		Retention:       72 * time.Hour,
+		CrawlInterval:   20 * time.Minute,
 		LogLevel:        "info",
 	}
 }

@@ -35,6 +35,7 @@ type node struct {
 	events *kv.EventLog
 	seq    *pdssync.Sequencer
 	reg    *actor.Registry
+	crawl  *pdssync.Crawler
 	http   *httpapi.Server
 }
 
@@ -168,6 +169,13 @@ func openNode(ctx context.Context, cfg Config, log *slog.Logger) (n *node, err e
 	if err != nil {
 		return n, err
 	}
+	if len(cfg.Relays) > 0 {
+		n.crawl, err = pdssync.NewCrawler(pdssync.CrawlerConfig{Hostname: cfg.Hostname, Relays: cfg.Relays,
+			Interval: cfg.CrawlInterval, Sequencer: n.seq, DB: n.server, Logger: log})
+		if err != nil {
+			return n, err
+		}
+	}
 	return n, nil
 }
 
@@ -180,6 +188,9 @@ func (n *node) serve(ctx context.Context) error {
 	n.log.Info("boltsky is serving", "listen", ln.Addr().String(), "url", n.cfg.PublicURL, "data", n.cfg.DataDir)
 	errc := make(chan error, 1)
 	go func() { errc <- n.http.Serve(ln) }()
+	if n.crawl != nil {
+		n.crawl.Start()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -201,6 +212,9 @@ func (n *node) close(ctx context.Context) error {
 	}
 	if n.http != nil {
 		step("http", 10*time.Second, n.http.Shutdown)
+	}
+	if n.crawl != nil {
+		step("crawler", 5*time.Second, n.crawl.Close)
 	}
 	if n.reg != nil {
 		step("actors", 20*time.Second, n.reg.Close)
