@@ -1,0 +1,67 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/boltsky/boltsky/account"
+	"github.com/boltsky/boltsky/actor"
+	"github.com/boltsky/boltsky/atp"
+	"github.com/boltsky/boltsky/atp/crypto"
+	"github.com/boltsky/boltsky/kv"
+)
+
+// errNoRotationKey reports a PLC operation asked of a server configured
+// without a rotation key.
+var errNoRotationKey = errors.New("httpapi: server has no PLC rotation key")
+
+// identityState reads did's stored state from its account file. An
+// account this node does not hold fails with actor.ErrAccountNotFound.
+func (s *Server) identityState(ctx context.Context, did atp.DID) (kv.AccountState, error) {
+	var st kv.AccountState
+	err := s.d.Registry.View(ctx, did, func(tx *kv.AccountTx) error {
+		var err error
+		st, err = tx.AccountState()
+		return err
+	})
+	return st, err
+}
+
+// identityCaller reads the calling account's state, refusing a caller
+// whose account is gone the way the reference does (403 AccountNotFound).
+func (s *Server) identityCaller(c *call) (kv.AccountState, error) {
+	st, err := s.identityState(c.ctx, c.auth.did)
+	if errors.Is(err, actor.ErrAccountNotFound) {
+		return st, account.ErrAccountNotFound
+	}
+	return st, err
+}
+
+// identitySigningKey opens the account's sealed repository signing key
+// and returns its public half.
+func (s *Server) identitySigningKey(st kv.AccountState) (*crypto.PublicKey, error) {
+	if len(st.SigningKey) == 0 || s.d.Sealer == nil {
+		return nil, fmt.Errorf("httpapi: %s has no signing key", st.DID)
+	}
+	k, err := s.d.Sealer.Open(st.SigningKey)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open signing key of %s: %w", st.DID, err)
+	}
+	return k.Public(), nil
+}
+
+// identityRotationKey returns the server's PLC rotation key as a did:key.
+func (s *Server) identityRotationKey() (string, error) {
+	if s.d.RotationKey == nil {
+		return "", errNoRotationKey
+	}
+	return s.d.RotationKey.Public().DIDKey(), nil
+}
+
+// identityHidden reports whether the reference would leave the account out
+// of a default account lookup (by handle): taken down, suspended,
+// deactivated or deleted.
+func identityHidden(st kv.AccountState) bool {
+	return account.SoftDeleted(st) || st.Status == kv.StatusDeactivated || st.Status == kv.StatusDeleted
+}
