@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/boltsky/boltsky/account"
 	"github.com/boltsky/boltsky/actor"
 	"github.com/boltsky/boltsky/atp"
 	"github.com/boltsky/boltsky/atp/crypto"
+	"github.com/boltsky/boltsky/identity"
 	"github.com/boltsky/boltsky/kv"
 )
 
@@ -64,4 +66,36 @@ func (s *Server) identityRotationKey() (string, error) {
 // deactivated or deleted.
 func identityHidden(st kv.AccountState) bool {
 	return account.SoftDeleted(st) || st.Status == kv.StatusDeactivated || st.Status == kv.StatusDeleted
+}
+
+// identityServesDIDWeb reports whether did is a did:web whose document
+// this server itself serves from the account's state: a host name under
+// one of its user domains.
+func (s *Server) identityServesDIDWeb(did atp.DID) bool {
+	if !did.IsWeb() || strings.Contains(did.Identifier(), ":") {
+		return false
+	}
+	h, err := atp.ParseHandle(did.Identifier())
+	return err == nil && s.d.Handles.IsUserDomain(h)
+}
+
+// identityLocalDocument builds the document of a did:web this server
+// serves (see identityServesDIDWeb) from the account's state, as
+// /.well-known/did.json serves it; ok is false for other DIDs.
+func (s *Server) identityLocalDocument(ctx context.Context, did atp.DID) (doc *identity.Document, ok bool, err error) {
+	if !s.identityServesDIDWeb(did) {
+		return nil, false, nil
+	}
+	st, err := s.identityState(ctx, did)
+	if errors.Is(err, actor.ErrAccountNotFound) {
+		return nil, true, fmt.Errorf("%w: %s is not hosted here", identity.ErrDIDNotFound, did)
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	key, err := s.identitySigningKey(st)
+	if err != nil {
+		return nil, true, err
+	}
+	return identity.NewAccountDocument(did, st.Handle, key, s.cfg.PublicURL), true, nil
 }

@@ -17,7 +17,8 @@ import (
 // user domains must already resolve to the caller's DID; no other account
 // may hold it. A did:plc then gets a PLC operation, signed with the
 // server's rotation key, that puts the handle first in alsoKnownAs; a
-// did:web's document must already claim the handle. Last the index and
+// did:web's document must already claim the handle, unless this server
+// serves that document itself. Last the index and
 // the account state move to the new handle, #identity is emitted and the
 // directory's cached answers are dropped.
 func (s *Server) updateHandle(c *call) error {
@@ -61,7 +62,9 @@ func (s *Server) updateHandle(c *call) error {
 		if err := s.identityPLCHandle(c, did, h); err != nil {
 			return err
 		}
-	} else {
+	} else if !s.identityServesDIDWeb(did) {
+		// A did:web this server serves claims whatever handle the
+		// account's state holds; others must claim the new one already.
 		doc, err := s.d.Directory.RefreshDID(c.ctx, did)
 		if err != nil {
 			return err

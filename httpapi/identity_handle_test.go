@@ -124,3 +124,31 @@ func TestUpdateHandleExternal(t *testing.T) {
 		t.Fatalf("index lost the old handle: %v %v", did, err)
 	}
 }
+
+func TestUpdateHandleDIDWeb(t *testing.T) {
+	// A did:web under a user domain is served by this server from the
+	// account's state, so its handle changes without a PLC operation.
+	n := mustNode(t, nodeOptions{didMethod: "web"})
+	did, err := atp.ParseDID("did:web:carol.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol := identIncomingAccount(t, n, did, "carol.test", "carol@example.com")
+	identSetState(t, n, did, func(st *kv.AccountState) { st.Status = kv.StatusActive })
+
+	expect(t, n.procedure(t, "com.atproto.identity.updateHandle", map[string]any{"handle": "carol2.test"}, carol.Access), 200, "")
+	identWaitIdentity(t, n, did, "carol2.test")
+	r := n.query(t, "com.atproto.identity.resolveIdentity", "identifier=carol2.test", "")
+	expect(t, r, 200, "")
+	if m := r.JSON(t); m["did"] != did.String() || m["handle"] != "carol2.test" {
+		t.Fatalf("resolveIdentity: %s", r.Body)
+	}
+	r = n.query(t, "com.atproto.identity.resolveDid", "did="+did.String(), "")
+	expect(t, r, 200, "")
+	if aka := r.JSON(t)["didDoc"].(map[string]any)["alsoKnownAs"].([]any); len(aka) != 1 || aka[0] != "at://carol2.test" {
+		t.Fatalf("alsoKnownAs %v", aka)
+	}
+	// PLC operations are for did:plc accounts only.
+	identExpectError(t, n.procedure(t, "com.atproto.identity.requestPlcOperationSignature", nil, carol.Access),
+		400, "InvalidRequest", "did:plc")
+}

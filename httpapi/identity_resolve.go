@@ -52,13 +52,14 @@ func (s *Server) resolveHandle(c *call) error {
 }
 
 // resolveDid answers com.atproto.identity.resolveDid with the DID's
-// document, from the directory's cache when fresh.
+// document, from the directory's cache when fresh (or built here for a
+// did:web this server serves).
 func (s *Server) resolveDid(c *call) error {
 	did, err := atp.ParseDID(c.params.String("did"))
 	if err != nil {
 		return invalidRequest("Invalid DID")
 	}
-	doc, err := s.d.Directory.ResolveDID(c.ctx, did)
+	doc, err := s.identityDocument(c.ctx, did, false)
 	if err != nil {
 		return identityLookupError(err, "Did")
 	}
@@ -144,8 +145,11 @@ func (s *Server) identityLookup(ctx context.Context, id atp.AtIdentifier, fresh 
 }
 
 // identityDocument resolves did's document, bypassing the cache when
-// fresh.
+// fresh. The documents of did:webs this server serves are built here.
 func (s *Server) identityDocument(ctx context.Context, did atp.DID, fresh bool) (*identity.Document, error) {
+	if doc, ok, err := s.identityLocalDocument(ctx, did); ok {
+		return doc, err
+	}
 	if fresh {
 		return s.d.Directory.RefreshDID(ctx, did)
 	}
