@@ -313,3 +313,34 @@ func srvVerifier(tb testing.TB, n *testNode, aud string) *account.ServiceAuth {
 	}
 	return sa
 }
+
+// srvNewKey makes a K-256 key.
+func srvNewKey(tb testing.TB) *crypto.PrivateKey {
+	tb.Helper()
+	k, err := crypto.GeneratePrivateKey(crypto.K256, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
+}
+
+// srvRepointPLC makes key the atproto key of a did:plc this node created,
+// with an operation signed by the node's rotation key.
+func srvRepointPLC(tb testing.TB, n *testNode, did atp.DID, key *crypto.PublicKey) {
+	tb.Helper()
+	ctx := context.Background()
+	last, err := n.PLCClient.LastOp(ctx, did)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	op, err := identity.UpdateOp(last, identity.OpChanges{SigningKey: key})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if op, err = identity.Sign(op, n.RotationKey); err != nil {
+		tb.Fatal(err)
+	}
+	if err := n.PLCClient.Submit(ctx, did, op); err != nil {
+		tb.Fatal(err)
+	}
+}
