@@ -41,6 +41,10 @@ type Registry struct {
 	// still hold a descriptor, so they still count against the cap.
 	// Guarded by mu.
 	closing int
+	// exclusive holds the accounts whose files are taken out of service
+	// (see Exclusive); each channel is closed when the file is back.
+	// Guarded by mu.
+	exclusive map[atp.DID]chan struct{}
 	// closed is set by Close; guarded by mu.
 	closed bool
 }
@@ -70,11 +74,12 @@ func NewRegistry(cfg Config) (*Registry, error) {
 		return nil, err
 	}
 	return &Registry{
-		cfg:   cfg.withDefaults(),
-		stop:  make(chan struct{}),
-		files: make(map[atp.DID]*handle),
-		idle:  list.New(),
-		freed: make(chan struct{}),
+		cfg:       cfg.withDefaults(),
+		stop:      make(chan struct{}),
+		files:     make(map[atp.DID]*handle),
+		exclusive: make(map[atp.DID]chan struct{}),
+		idle:      list.New(),
+		freed:     make(chan struct{}),
 	}, nil
 }
 
@@ -197,6 +202,15 @@ func (r *Registry) acquire(ctx context.Context, did atp.DID, create bool) (*hand
 			r.mu.Unlock()
 			return nil, ErrClosed
 		}
+		if wait, ok := r.exclusive[did]; ok {
+			r.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
 		if h, ok := r.files[did]; ok {
 			if create {
 				r.mu.Unlock()
@@ -315,6 +329,64 @@ func (r *Registry) release(h *handle) {
 	h.lastUsed = r.cfg.Now()
 	h.elem = r.idle.PushBack(h)
 	r.notifyLocked()
+}
+
+// Exclusive takes did's account file out of service, runs fn with its
+// path while no one holds it open, and puts it back: the actor is stopped
+// once its queue is empty, readers finish, the file is closed, and every
+// request for the account waits until fn returns. fn may replace or
+// rewrite the file (restore, compaction); the next request opens what fn
+// left. The file need not exist.
+func (r *Registry) Exclusive(ctx context.Context, did atp.DID, fn func(path string) error) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return ErrClosed
+	}
+	if _, busy := r.exclusive[did]; busy {
+		r.mu.Unlock()
+		return fmt.Errorf("actor: %s is already out of service", did)
+	}
+	done := make(chan struct{})
+	r.exclusive[did] = done
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.exclusive, did)
+		close(done)
+		r.notifyLocked()
+		r.mu.Unlock()
+	}()
+	// Wait for the file to fall idle, asking its actor to stop.
+	for {
+		r.mu.Lock()
+		h, open := r.files[did]
+		if !open {
+			r.mu.Unlock()
+			break
+		}
+		if h.refs == 0 && h.elem != nil {
+			r.detachLocked(h)
+			r.mu.Unlock()
+			r.closeFiles([]*handle{h})
+			break
+		}
+		if a := h.actor; a != nil && a.pending == 0 && len(a.mailbox) == 0 {
+			select {
+			case a.retireNow <- struct{}{}:
+			default:
+			}
+		}
+		wait := r.freed
+		r.mu.Unlock()
+		select {
+		case <-wait:
+		case <-time.After(slotRetry):
+		case <-ctx.Done():
+			return fmt.Errorf("actor: waiting to take %s out of service: %w", did, ctx.Err())
+		}
+	}
+	return fn(kv.AccountPath(r.cfg.DataDir, did))
 }
 
 // View runs fn in a read transaction on did's account file, without

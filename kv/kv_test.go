@@ -519,3 +519,48 @@ func TestServerTables(t *testing.T) {
 		return nil
 	})
 }
+
+func TestCompactAccountFile(t *testing.T) {
+	dir := t.TempDir()
+	did := mustDID(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	path := AccountPath(dir, did)
+	a, err := CreateAccount(path, did, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := mustTID(t, "3jzfcijpj2z2a")
+	var keep []byte
+	for i := range 2000 {
+		data := bytes.Repeat([]byte{byte(i)}, 400)
+		c := dagcbor.SumCBOR(append(data, byte(i>>8)))
+		a.Update(func(tx *AccountTx) error { return tx.PutBlock(c, data, rev) })
+		if i%2 == 0 {
+			a.Update(func(tx *AccountTx) error { return tx.DeleteBlock(c) })
+		} else {
+			keep = data
+		}
+	}
+	a.Close()
+	dst := filepath.Join(dir, "compact.db")
+	before, after, err := CompactAccountFile(path, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after >= before {
+		t.Fatalf("compacted file is %d bytes, original %d", after, before)
+	}
+	b, err := OpenAccount(dst, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	b.View(func(tx *AccountTx) error {
+		if n := tx.BlockCount(); n != 1000 {
+			t.Errorf("%d blocks after compaction, want 1000", n)
+		}
+		return nil
+	})
+	if b.DID() != did || len(keep) == 0 {
+		t.Fatal("compacted file lost its DID")
+	}
+}
