@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/boltsky/boltsky/actor"
 	"github.com/boltsky/boltsky/atp"
 	"github.com/boltsky/boltsky/atp/crypto"
@@ -223,11 +221,9 @@ func TestServerCreateAccountDIDWeb(t *testing.T) {
 	srvExpectKinds(t, n, before, did, "#identity", "#account", "#commit", "#sync")
 
 	// The server serves the account's document for its host.
-	var rc fasthttp.RequestCtx
-	if !n.Server.SrvServeAccountDIDDoc(&rc, "WEBBY.test:2583") {
-		t.Fatal("no document served")
-	}
-	doc, err := identity.ParseDocument(rc.Response.Body())
+	r := n.request(t, "GET", "/.well-known/did.json", map[string]string{"Host": "WEBBY.test:2583"}, nil)
+	expect(t, r, 200, "")
+	doc, err := identity.ParseDocument(r.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +233,7 @@ func TestServerCreateAccountDIDWeb(t *testing.T) {
 	}
 	stored, _ := n.Sealer.Open(srvState(t, n, did).SigningKey)
 	if !key.Equal(stored.Public()) || doc.ID != did {
-		t.Fatalf("document %s", rc.Response.Body())
+		t.Fatalf("document %s", r.Body)
 	}
 	if ep, _ := doc.PDSEndpoint(); ep != n.URL {
 		t.Fatalf("endpoint %q", ep)
@@ -246,9 +242,9 @@ func TestServerCreateAccountDIDWeb(t *testing.T) {
 		t.Fatalf("handle %q", h)
 	}
 	for _, host := range []string{"nobody.test", "localhost", "example.com"} {
-		var rc fasthttp.RequestCtx
-		if n.Server.SrvServeAccountDIDDoc(&rc, host) {
-			t.Fatalf("%s: served %s", host, rc.Response.Body())
+		r := n.request(t, "GET", "/.well-known/did.json", map[string]string{"Host": host}, nil)
+		if doc, err := identity.ParseDocument(r.Body); err == nil && doc.ID == did {
+			t.Fatalf("%s: served the account's document", host)
 		}
 	}
 	// The identity is valid for this server, so checkAccountStatus says so.

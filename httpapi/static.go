@@ -23,6 +23,9 @@ func (s *Server) serveStatic(rc *fasthttp.RequestCtx, path string) {
 		rc.SetContentType("text/plain; charset=utf-8")
 		rc.SetBodyString("# Hello!\n\n# Crawling the public API is allowed\nUser-agent: *\nAllow: /\n")
 	case "/.well-known/did.json":
+		if s.serveAccountDIDDoc(rc, string(rc.Host())) {
+			return
+		}
 		s.serviceDIDDocument(rc)
 	case "/.well-known/atproto-did":
 		s.atprotoDID(rc)
