@@ -30,6 +30,7 @@ var (
 	blobRefsBucket    = []byte("blob_refs")     // blob CID bytes + 0 + record path -> empty
 	recordBlobsBucket = []byte("record_blobs")  // record path + 0 + blob CID bytes -> empty
 	outboxBucket      = []byte("outbox")        // local seq (uint64) -> event bytes
+	takedownsBucket   = []byte("takedowns")     // record path -> takedown reference (schema 2)
 )
 
 var (
@@ -38,8 +39,11 @@ var (
 )
 
 var accountSchema = schema{kind: kindAccount, migrations: []migration{
+	// 0 → 1: the first layout.
 	createBuckets(blocksBucket, blockRevsBucket, recordsBucket, recordCIDsBucket, collectionsBucket, repoBucket, stateBucket,
 		appPassBucket, blobsBucket, blobRefsBucket, recordBlobsBucket, outboxBucket),
+	// 1 → 2: record takedowns.
+	createBuckets(takedownsBucket),
 }}
 
 // AccountSchemaVersion is the schema version this build writes to account

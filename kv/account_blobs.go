@@ -26,6 +26,9 @@ type BlobMeta struct {
 	Missing bool `json:"missing,omitempty"`
 	// Rev is the revision of the commit that first referenced the blob.
 	Rev atp.TID `json:"rev,omitzero"`
+	// Takedown is the moderation reference of a blob taken down; empty
+	// while it is served.
+	Takedown string `json:"takedown,omitempty"`
 }
 
 // Blob returns the metadata of a blob, or ErrNotFound.

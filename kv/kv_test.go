@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/boltsky/boltsky/atp"
 	"github.com/boltsky/boltsky/atp/dagcbor"
@@ -562,5 +563,58 @@ func TestCompactAccountFile(t *testing.T) {
 	})
 	if b.DID() != did || len(keep) == 0 {
 		t.Fatal("compacted file lost its DID")
+	}
+}
+
+// An account file written by schema 1 is migrated to the current schema
+// when opened: the new bucket appears and the old data stays.
+func TestAccountMigration(t *testing.T) {
+	dir := t.TempDir()
+	did := mustDID(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	path := AccountPath(dir, did)
+	old := schema{kind: kindAccount, migrations: accountSchema.migrations[:1]}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db, err := openBolt(path, old, Options{NoSync: true}, accountMmapSize, accountAllocSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := Head{Commit: dagcbor.SumCBOR([]byte{1}), Rev: mustTID(t, "3jzfcijpj2z2a"), Data: dagcbor.SumCBOR([]byte{2})}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(metaBucket).Put(metaDIDKey, []byte(did.String())); err != nil {
+			return err
+		}
+		return (&AccountTx{tx: tx}).SetHead(head)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if info, err := InspectAccountFile(path); err != nil || info.Schema != 1 {
+		t.Fatalf("before: %+v, %v", info, err)
+	}
+	a, err := OpenAccount(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	err = a.Update(func(tx *AccountTx) error {
+		if h, err := tx.Head(); err != nil || h != head {
+			t.Errorf("head after migration: %+v, %v", h, err)
+		}
+		return tx.SetRecordTakedown("app.bsky.feed.post/a", "ref-1", true)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.View(func(tx *AccountTx) error {
+		if ref, ok := tx.RecordTakedown("app.bsky.feed.post/a"); !ok || ref != "ref-1" {
+			t.Errorf("RecordTakedown = %q, %v", ref, ok)
+		}
+		return nil
+	})
+	if v := AccountSchemaVersion(); v != 2 {
+		t.Fatalf("schema version %d", v)
 	}
 }
