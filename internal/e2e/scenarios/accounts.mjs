@@ -1,0 +1,176 @@
+// accounts.mjs: sign-up with a did:plc identity, login by handle and by
+// email, getSession, refresh-token rotation with the reference's grace
+// window, deleteSession. Runs against a node with a PLC directory.
+import {
+  Agent,
+  CredentialSession,
+  assert,
+  env,
+  expectXrpcError,
+  jwtPayload,
+  newAccountInput,
+  newAgent,
+  plcGet,
+  scenario,
+} from './lib.mjs'
+
+await scenario('accounts', async (s) => {
+  const user = newAccountInput('acct')
+  // An app's session: a CredentialSession wrapped by an Agent.
+  const session = new CredentialSession(new URL(env.url))
+  const agent = new Agent(session)
+  let did
+
+  await s.step('describeServer names the sign-up domain and no invite requirement', async () => {
+    const { data } = await agent.com.atproto.server.describeServer()
+    assert.ok(data.did.startsWith('did:'), `service did ${data.did}`)
+    assert.ok(data.availableUserDomains.includes(env.handleDomain), `availableUserDomains ${JSON.stringify(data.availableUserDomains)}`)
+    assert.equal(data.inviteCodeRequired, false)
+  })
+
+  await s.step('createAccount gives a did:plc identity and a session', async () => {
+    const res = await session.createAccount(user)
+    did = res.data.did
+    assert.match(did, /^did:plc:[a-z2-7]{24}$/)
+    assert.equal(res.data.handle, user.handle)
+    assert.ok(res.data.accessJwt && res.data.refreshJwt, 'tokens')
+    assert.equal(session.did, did)
+    assert.equal(jwtPayload(res.data.accessJwt).sub, did)
+  })
+
+  await s.step('the PLC directory holds the new DID document', async () => {
+    const doc = await plcGet(`/${did}`)
+    assert.equal(doc.id, did)
+    assert.deepEqual(doc.alsoKnownAs, [`at://${user.handle}`])
+    // Relative ids (#atproto) from this @did-plc/server; absolute ones from newer directories.
+    const pds = doc.service.find((sv) => sv.id === '#atproto_pds' || sv.id === `${did}#atproto_pds`)
+    assert.ok(pds, `no #atproto_pds service in ${JSON.stringify(doc.service)}`)
+    assert.equal(pds.type, 'AtprotoPersonalDataServer')
+    assert.equal(pds.serviceEndpoint, env.url)
+    const vm = doc.verificationMethod.find((v) => v.id === '#atproto' || v.id === `${did}#atproto`)
+    assert.ok(vm, `no #atproto verification method in ${JSON.stringify(doc.verificationMethod)}`)
+    assert.match(vm.publicKeyMultibase, /^z/)
+  })
+
+  await s.step('resolveHandle finds the new account', async () => {
+    const { data } = await agent.com.atproto.identity.resolveHandle({ handle: user.handle })
+    assert.equal(data.did, did)
+  })
+
+  await s.step('getSession describes the signed-in account', async () => {
+    const { data } = await agent.com.atproto.server.getSession()
+    assert.equal(data.did, did)
+    assert.equal(data.handle, user.handle)
+    assert.equal(data.email, user.email)
+    assert.equal(data.emailConfirmed, false)
+    assert.notEqual(data.active, false)
+  })
+
+  await s.step('createAccount refuses a taken handle', async () => {
+    await expectXrpcError(newAgent().createAccount({ ...newAccountInput('dup'), handle: user.handle }), {
+      status: 400,
+      error: 'InvalidRequest',
+    })
+  })
+
+  await s.step('createAccount refuses a taken email', async () => {
+    await expectXrpcError(newAgent().createAccount({ ...newAccountInput('dup'), email: user.email }), {
+      status: 400,
+      error: 'InvalidRequest',
+    })
+  })
+
+  await s.step('login by handle', async () => {
+    const a = newAgent()
+    const res = await a.login({ identifier: user.handle, password: user.password })
+    assert.equal(res.data.did, did)
+    assert.equal(res.data.handle, user.handle)
+    assert.equal(res.data.email, user.email)
+    assert.equal(a.session.did, did)
+  })
+
+  await s.step('login by email', async () => {
+    const a = newAgent()
+    const res = await a.login({ identifier: user.email, password: user.password })
+    assert.equal(res.data.did, did)
+  })
+
+  await s.step('login by email ignores its case, as the reference does', async () => {
+    const a = newAgent()
+    const res = await a.login({ identifier: user.email.toUpperCase(), password: user.password })
+    assert.equal(res.data.did, did)
+  })
+
+  await s.step('login with a wrong password is refused', async () => {
+    await expectXrpcError(newAgent().login({ identifier: user.handle, password: user.password + 'x' }), {
+      status: 401,
+      error: 'AuthenticationRequired',
+    })
+  })
+
+  await s.step('login with an unknown identifier is refused', async () => {
+    await expectXrpcError(newAgent().login({ identifier: `nobody${env.handleDomain}`, password: user.password }), {
+      status: 401,
+      error: 'AuthenticationRequired',
+    })
+  })
+
+  // Refresh rotation, as the reference does it: refreshing with token R0
+  // gives R1 and gives R0 a grace period; R0 used again within it yields a
+  // token with R1's id (the same next session), not a new one.
+  const a = newAgent()
+  const server = a.com.atproto.server
+  const refresh = (jwt) => server.refreshSession(undefined, { headers: { authorization: `Bearer ${jwt}` } })
+  let r0, r1, r2
+
+  await s.step('refreshSession rotates the refresh token', async () => {
+    r0 = (await a.login({ identifier: user.handle, password: user.password })).data.refreshJwt
+    const res = await refresh(r0)
+    r1 = res.data.refreshJwt
+    assert.equal(res.data.did, did)
+    assert.equal(res.data.handle, user.handle)
+    assert.ok(res.data.accessJwt, 'access token')
+    assert.notEqual(r1, r0)
+    assert.notEqual(jwtPayload(r1).jti, jwtPayload(r0).jti)
+    assert.equal(jwtPayload(r1).sub, did)
+    const { data } = await server.getSession(undefined, { headers: { authorization: `Bearer ${res.data.accessJwt}` } })
+    assert.equal(data.did, did)
+  })
+
+  await s.step('the old refresh token works again within the grace period and yields the same next session', async () => {
+    const res = await refresh(r0)
+    assert.equal(res.data.did, did)
+    assert.equal(jwtPayload(res.data.refreshJwt).jti, jwtPayload(r1).jti)
+  })
+
+  await s.step('the next token rotates on', async () => {
+    const res = await refresh(r1)
+    r2 = res.data.refreshJwt
+    assert.notEqual(jwtPayload(r2).jti, jwtPayload(r1).jti)
+    assert.notEqual(jwtPayload(r2).jti, jwtPayload(r0).jti)
+  })
+
+  await s.step("the client's own refresh keeps the session working", async () => {
+    const before = session.session.refreshJwt
+    await session.refreshSession()
+    assert.notEqual(session.session.refreshJwt, before)
+    const { data } = await agent.com.atproto.server.getSession()
+    assert.equal(data.did, did)
+  })
+
+  await s.step('an access token is refused where a refresh token is needed', async () => {
+    const access = (await newAgent().login({ identifier: user.handle, password: user.password })).data.accessJwt
+    await expectXrpcError(refresh(access), { status: 400, error: 'InvalidToken' })
+  })
+
+  await s.step('deleteSession revokes the refresh token', async () => {
+    await server.deleteSession(undefined, { headers: { authorization: `Bearer ${r2}` } })
+    await expectXrpcError(refresh(r2), { status: 400, error: 'ExpiredToken' })
+  })
+
+  await s.step('logout ends the agent session', async () => {
+    await session.logout()
+    assert.equal(session.hasSession, false)
+    await expectXrpcError(agent.com.atproto.server.getSession(), { status: 401, error: 'AuthMissing' })
+  })
+})
