@@ -51,6 +51,17 @@ func (s *Server) updateHandle(c *call) error {
 			return e
 		}
 	}
+	if err := s.changeHandle(c, did, h); err != nil {
+		return err
+	}
+	return c.writeEmpty()
+}
+
+// changeHandle makes h the handle of did: it must be free, the DID
+// document is updated (a PLC operation for did:plc; a did:web this server
+// does not serve must already claim it), the index and stored state move,
+// and #identity is announced.
+func (s *Server) changeHandle(c *call, did atp.DID, h atp.Handle) error {
 	switch owner, err := s.d.Index.HandleDID(h); {
 	case err == nil && owner != did:
 		return xerr(http.StatusBadRequest, "HandleNotAvailable", "Handle already taken: %s", h)
@@ -75,7 +86,7 @@ func (s *Server) updateHandle(c *call) error {
 	}
 
 	var old atp.Handle
-	err = s.d.Registry.UpdateState(c.ctx, did, func(st *kv.AccountState, _ *kv.AccountTx) ([]actor.StateEvent, error) {
+	err := s.d.Registry.UpdateState(c.ctx, did, func(st *kv.AccountState, _ *kv.AccountTx) ([]actor.StateEvent, error) {
 		old = st.Handle
 		if err := s.d.Index.MoveHandle(did, old, h); err != nil {
 			return nil, err
@@ -91,7 +102,7 @@ func (s *Server) updateHandle(c *call) error {
 	if !old.IsZero() && old != h {
 		s.d.Directory.PurgeHandle(old)
 	}
-	return c.writeEmpty()
+	return nil
 }
 
 // identityPLCHandle submits the PLC operation that makes h the handle of

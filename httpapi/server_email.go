@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"time"
@@ -263,7 +264,18 @@ func (s *Server) srvDeleteAccount(c *call) error {
 	if err := s.d.EmailTokens.Check(account.PurposeDeleteAccount, did, in.Token); err != nil {
 		return err
 	}
-	err = s.d.ServerDB.Update(func(tx *kv.ServerTx) error {
+	if err := s.deleteAccount(c.ctx, did, st); err != nil {
+		return err
+	}
+	return c.writeEmpty()
+}
+
+// deleteAccount removes an account from service: its handle and email
+// are released, sessions, codes and app passwords revoked, and
+// #account {status: deleted} announced. The account file stays, marked
+// deleted and without credentials, until it is purged.
+func (s *Server) deleteAccount(ctx context.Context, did atp.DID, st kv.AccountState) error {
+	err := s.d.ServerDB.Update(func(tx *kv.ServerTx) error {
 		if err := s.d.Index.ReleaseTx(tx, did, st.Handle, st.Email); err != nil {
 			return err
 		}
@@ -278,7 +290,7 @@ func (s *Server) srvDeleteAccount(c *call) error {
 	if err := s.d.EmailTokens.DeleteAll(did); err != nil {
 		return err
 	}
-	err = s.d.Registry.UpdateState(c.ctx, did, func(st *kv.AccountState, tx *kv.AccountTx) ([]actor.StateEvent, error) {
+	return s.d.Registry.UpdateState(ctx, did, func(st *kv.AccountState, tx *kv.AccountTx) ([]actor.StateEvent, error) {
 		apps, err := tx.AppPasswords()
 		if err != nil {
 			return nil, err
@@ -291,8 +303,4 @@ func (s *Server) srvDeleteAccount(c *call) error {
 		st.Status, st.PasswordHash = kv.StatusDeleted, ""
 		return []actor.StateEvent{actor.EmitAccount}, nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.writeEmpty()
 }

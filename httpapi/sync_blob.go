@@ -35,7 +35,7 @@ func (s *Server) getBlob(c *call) error {
 		meta, err = tx.Blob(id)
 		return err
 	})
-	if errors.Is(err, kv.ErrNotFound) || err == nil && (meta.Temp || meta.Missing) {
+	if errors.Is(err, kv.ErrNotFound) || err == nil && (meta.Temp || meta.Missing || meta.Takedown != "") {
 		return xerr(http.StatusBadRequest, "BlobNotFound", "Blob not found")
 	}
 	if err != nil {

@@ -1,0 +1,162 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"testing"
+
+	"github.com/boltsky/boltsky/account"
+	"github.com/boltsky/boltsky/atp/dagcbor"
+	"github.com/boltsky/boltsky/kv"
+)
+
+// adminCall calls an XRPC method as the admin.
+func (n *testNode) adminCall(t *testing.T, method, nsid, query string, body any) response {
+	t.Helper()
+	h := n.adminHeader()
+	path := "/xrpc/" + nsid
+	if query != "" {
+		path += "?" + query
+	}
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+		h["Content-Type"] = "application/json"
+	}
+	return n.request(t, method, path, h, r)
+}
+
+// lastEvent returns the body of the latest firehose event.
+func (n *testNode) lastEvent(t *testing.T) (string, map[string]any) {
+	t.Helper()
+	evs, err := n.Events.Read(n.Seq.Head()-1, 1)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("read last event: %v", err)
+	}
+	r := dagcbor.NewReader(evs[0].Frame)
+	r.Skip()
+	hdr, _ := dagcbor.Unmarshal(evs[0].Frame[:r.Offset()])
+	body, _ := dagcbor.Unmarshal(evs[0].Frame[r.Offset():])
+	return hdr.(map[string]any)["t"].(string), body.(map[string]any)
+}
+
+func TestAdminTakedown(t *testing.T) {
+	n := mustNode(t, nodeOptions{})
+	a := n.mustAccount(t, "alice.test")
+	n.writePosts(t, a, 2)
+	expect(t, n.procedure(t, "com.atproto.admin.updateSubjectStatus", map[string]any{
+		"subject":  map[string]any{"$type": "com.atproto.admin.defs#repoRef", "did": a.DID.String()},
+		"takedown": map[string]any{"applied": true, "ref": "mod-1"}}, a.Access), 401, "")
+
+	r := n.adminCall(t, "POST", "com.atproto.admin.updateSubjectStatus", "", map[string]any{
+		"subject":  map[string]any{"$type": "com.atproto.admin.defs#repoRef", "did": a.DID.String()},
+		"takedown": map[string]any{"applied": true, "ref": "mod-1"}})
+	expect(t, r, 200, "")
+	kind, body := n.lastEvent(t)
+	if kind != "#account" || body["active"] != false || body["status"] != "takendown" {
+		t.Fatalf("event %s %v", kind, body)
+	}
+	expect(t, n.query(t, "com.atproto.sync.getRepo", "did="+a.DID.String(), ""), 400, "RepoTakendown")
+	// As the reference: the account is hidden from its own old session.
+	expect(t, n.query(t, "com.atproto.server.getSession", "", a.Access), 400, "InvalidRequest")
+	st := n.adminCall(t, "GET", "com.atproto.admin.getSubjectStatus", "did="+a.DID.String(), nil).JSON(t)
+	if td := st["takedown"].(map[string]any); td["applied"] != true || td["ref"] != "mod-1" {
+		t.Fatalf("getSubjectStatus %v", st)
+	}
+	// Reversal brings the account back.
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.updateSubjectStatus", "", map[string]any{
+		"subject":  map[string]any{"$type": "com.atproto.admin.defs#repoRef", "did": a.DID.String()},
+		"takedown": map[string]any{"applied": false}}), 200, "")
+	kind, body = n.lastEvent(t)
+	if kind != "#account" || body["active"] != true {
+		t.Fatalf("event %s %v", kind, body)
+	}
+	expect(t, n.query(t, "com.atproto.sync.getRepo", "did="+a.DID.String(), ""), 200, "")
+
+	// A record takedown is recorded and reported.
+	uri := n.writePosts(t, a, 1)[0].URIs[0].String()
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.updateSubjectStatus", "", map[string]any{
+		"subject":  map[string]any{"$type": "com.atproto.repo.strongRef", "uri": uri, "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"},
+		"takedown": map[string]any{"applied": true, "ref": "rec-1"}}), 200, "")
+	st = n.adminCall(t, "GET", "com.atproto.admin.getSubjectStatus", "uri="+uri, nil).JSON(t)
+	if td := st["takedown"].(map[string]any); td["applied"] != true || td["ref"] != "rec-1" {
+		t.Fatalf("record status %v", st)
+	}
+}
+
+func TestAdminAccounts(t *testing.T) {
+	n := mustNode(t, nodeOptions{})
+	a := n.mustAccount(t, "alice.test")
+	b := n.mustAccount(t, "bob.test")
+	info := n.adminCall(t, "GET", "com.atproto.admin.getAccountInfo", "did="+a.DID.String(), nil).JSON(t)
+	if info["handle"] != "alice.test" || info["email"] != a.Email {
+		t.Fatalf("getAccountInfo %v", info)
+	}
+	infos := n.adminCall(t, "GET", "com.atproto.admin.getAccountInfos", "dids="+a.DID.String()+"&dids="+b.DID.String(), nil).JSON(t)
+	if len(infos["infos"].([]any)) != 2 {
+		t.Fatalf("getAccountInfos %v", infos)
+	}
+	found := n.adminCall(t, "GET", "com.atproto.admin.searchAccounts", "email=bob", nil).JSON(t)
+	if accts := found["accounts"].([]any); len(accts) != 1 || accts[0].(map[string]any)["did"] != b.DID.String() {
+		t.Fatalf("searchAccounts %v", found)
+	}
+
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.updateAccountPassword", "", map[string]any{
+		"did": a.DID.String(), "password": "brand-new-password"}), 200, "")
+	expect(t, n.procedure(t, "com.atproto.server.createSession", map[string]any{
+		"identifier": "alice.test", "password": a.Password}, ""), 401, "")
+	expect(t, n.procedure(t, "com.atproto.server.createSession", map[string]any{
+		"identifier": "alice.test", "password": "brand-new-password"}, ""), 200, "")
+
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.updateAccountEmail", "", map[string]any{
+		"account": a.DID.String(), "email": "Alice.New@Example.com"}), 200, "")
+	info = n.adminCall(t, "GET", "com.atproto.admin.getAccountInfo", "did="+a.DID.String(), nil).JSON(t)
+	if info["email"] != "alice.new@example.com" {
+		t.Fatalf("email %v", info["email"])
+	}
+
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.updateAccountHandle", "", map[string]any{
+		"did": a.DID.String(), "handle": "alice2.test"}), 200, "")
+	if did, err := n.Index.HandleDID(mustHandle(t, "alice2.test")); err != nil || did != a.DID {
+		t.Fatalf("handle index %v %v", did, err)
+	}
+
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.sendEmail", "", map[string]any{
+		"recipientDid": b.DID.String(), "content": "hello from the admin", "senderDid": "did:example:admin"}), 200, "")
+	mail, err := account.ReadOutbox(n.MailPath)
+	if err != nil || len(mail) == 0 || mail[len(mail)-1].Text != "hello from the admin" {
+		t.Fatalf("outbox %v %v", mail, err)
+	}
+
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.disableAccountInvites", "", map[string]any{"account": b.DID.String()}), 200, "")
+	info = n.adminCall(t, "GET", "com.atproto.admin.getAccountInfo", "did="+b.DID.String(), nil).JSON(t)
+	if info["invitesDisabled"] != true {
+		t.Fatalf("invitesDisabled %v", info)
+	}
+	codes := n.adminCall(t, "POST", "com.atproto.server.createInviteCodes", "", map[string]any{"codeCount": 2, "useCount": 1})
+	expect(t, codes, 200, "")
+	list := n.adminCall(t, "GET", "com.atproto.admin.getInviteCodes", "", nil).JSON(t)
+	if len(list["codes"].([]any)) < 2 {
+		t.Fatalf("getInviteCodes %v", list)
+	}
+
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.deleteAccount", "", map[string]any{"did": b.DID.String()}), 200, "")
+	kind, body := n.lastEvent(t)
+	if kind != "#account" || body["status"] != "deleted" {
+		t.Fatalf("event %s %v", kind, body)
+	}
+	expect(t, n.adminCall(t, "GET", "com.atproto.admin.getAccountInfo", "did="+b.DID.String(), nil), 400, "AccountNotFound")
+	err = n.Registry.View(context.Background(), b.DID, func(tx *kv.AccountTx) error {
+		st, err := tx.AccountState()
+		if err == nil && st.Status != kv.StatusDeleted {
+			t.Errorf("status %q", st.Status)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
