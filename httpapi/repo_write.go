@@ -11,6 +11,7 @@ import (
 	"github.com/boltsky/boltsky/account"
 	"github.com/boltsky/boltsky/actor"
 	"github.com/boltsky/boltsky/atp"
+	"github.com/boltsky/boltsky/atp/dagcbor"
 	"github.com/boltsky/boltsky/kv"
 	"github.com/boltsky/boltsky/repo"
 )
@@ -118,11 +119,8 @@ func (s *Server) repoPutRecord(c *call) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.prepareRecord(coll, rkey, in["record"], in.flag("validate"))
-	if err != nil {
-		return err
-	}
 	path := coll.String() + "/" + rkey.String()
+	var p *preparedRecord
 	var cur cid.Cid
 	var oldBlobs []cid.Cid
 	err = s.d.Registry.View(c.ctx, did, func(tx *kv.AccountTx) error {
@@ -137,6 +135,14 @@ func (s *Server) repoPutRecord(c *call) error {
 			if oldBlobs, err = tx.RecordBlobs(path); err != nil {
 				return err
 			}
+			if coll.String() == profileNSID {
+				if err := upgradeProfileBlobs(tx, in["record"]); err != nil {
+					return err
+				}
+			}
+		}
+		if p, err = s.prepareRecord(coll, rkey, in["record"], in.flag("validate")); err != nil {
+			return err
 		}
 		return s.checkStoredBlobs(tx, []*preparedRecord{p})
 	})
@@ -157,6 +163,36 @@ func (s *Server) repoPutRecord(c *call) error {
 	s.dropOrphanBlobs(c.ctx, did, oldBlobs)
 	return c.writeJSON(recordWriteOutput{URI: uri, CID: p.cid.String(),
 		Commit: commitMetaOf(res), ValidationStatus: string(p.status)})
+}
+
+// profileNSID is the collection of profiles, whose old records may hold
+// legacy blob references.
+const profileNSID = "app.bsky.actor.profile"
+
+// upgradeProfileBlobs rewrites legacy blob references in a profile's
+// avatar and banner as blob objects sized from the stored blob, as the
+// reference does when a profile is updated, so that old profiles can
+// still be edited.
+func upgradeProfileBlobs(tx *kv.AccountTx, v any) error {
+	rec, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	for _, key := range []string{"avatar", "banner"} {
+		b, ok := dagcbor.AsBlob(rec[key])
+		if !ok || !b.IsLegacy() {
+			continue
+		}
+		meta, err := tx.Blob(b.Ref)
+		if errors.Is(err, kv.ErrNotFound) {
+			return invalidRequest("Blob not found")
+		}
+		if err != nil {
+			return err
+		}
+		rec[key] = dagcbor.Blob{Ref: b.Ref, MimeType: b.MimeType, Size: meta.Size}.Value()
+	}
+	return nil
 }
 
 // repoDeleteRecord serves com.atproto.repo.deleteRecord. Deleting a
