@@ -27,6 +27,9 @@ type tempSweeper interface {
 // blob specification recommends). An account it cannot sweep is skipped
 // and reported in the error; the others are still swept.
 func (s *Server) SweepTempBlobs(ctx context.Context, olderThan time.Duration) (int, error) {
+	if s.d.Blobs == nil {
+		return 0, nil
+	}
 	dids, err := kv.AccountDIDs(s.d.Registry.Config().DataDir)
 	if err != nil {
 		return 0, fmt.Errorf("cannot list accounts: %w", err)
