@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,4 +63,20 @@ func runScenario(t *testing.T, r scenarioRun) {
 		t.Fatalf("scenario %s failed (%v, after %s) against %s; its output:\n%s", r.script, err, took, r.target.URL, out.String())
 	}
 	t.Logf("scenario %s passed in %s:\n%s", r.script, took, out.String())
+	reportSkippedSteps(t, out.String())
+}
+
+// reportSkippedSteps turns each step the script reported as skipped
+// ("SKIP  <step>: <reason>") into a skipped subtest, so that go test's
+// output and -json stream list every step not passed, with its reason.
+func reportSkippedSteps(t *testing.T, output string) {
+	t.Helper()
+	for _, line := range strings.Split(output, "\n") {
+		rest, ok := strings.CutPrefix(line, "SKIP  ")
+		if !ok {
+			continue
+		}
+		step, reason, _ := strings.Cut(rest, ": ")
+		t.Run(step, func(t *testing.T) { t.Skip(reason) })
+	}
 }

@@ -24,7 +24,10 @@ await scenario('accounts', async (s) => {
   await s.step('describeServer names the sign-up domain and no invite requirement', async () => {
     const { data } = await agent.com.atproto.server.describeServer()
     assert.ok(data.did.startsWith('did:'), `service did ${data.did}`)
-    assert.ok(data.availableUserDomains.includes(env.handleDomain), `availableUserDomains ${JSON.stringify(data.availableUserDomains)}`)
+    assert.ok(
+      data.availableUserDomains.includes(env.handleDomain),
+      `availableUserDomains ${JSON.stringify(data.availableUserDomains)}`,
+    )
     assert.equal(data.inviteCodeRequired, false)
   })
 
@@ -36,6 +39,9 @@ await scenario('accounts', async (s) => {
     assert.ok(res.data.accessJwt && res.data.refreshJwt, 'tokens')
     assert.equal(session.did, did)
     assert.equal(jwtPayload(res.data.accessJwt).sub, did)
+    // Apps send later calls to the PDS the returned DID document names.
+    assert.equal(res.data.didDoc?.id, did, `didDoc ${JSON.stringify(res.data.didDoc)}`)
+    assert.equal(session.pdsUrl?.origin, env.url)
   })
 
   await s.step('the PLC directory holds the new DID document', async () => {
@@ -80,14 +86,63 @@ await scenario('accounts', async (s) => {
     })
   })
 
+  await s.step('createAccount refuses a reserved handle with HandleNotAvailable', async () => {
+    await expectXrpcError(newAgent().createAccount({ ...newAccountInput('rsv'), handle: `admin${env.handleDomain}` }), {
+      status: 400,
+      error: 'HandleNotAvailable',
+    })
+  })
+
+  await s.step('createAccount refuses a handle part longer than 18 characters with InvalidHandle', async () => {
+    await expectXrpcError(
+      newAgent().createAccount({ ...newAccountInput('long'), handle: `abcdefghijklmnopqrs${env.handleDomain}` }),
+      {
+        status: 400,
+        error: 'InvalidHandle',
+      },
+    )
+  })
+
+  await s.step('createAccount refuses a handle outside the service domains with UnsupportedDomain', async () => {
+    await expectXrpcError(newAgent().createAccount({ ...newAccountInput('dom'), handle: 'someone.example.com' }), {
+      status: 400,
+      error: 'UnsupportedDomain',
+    })
+  })
+
   await s.step('login by handle', async () => {
     const a = newAgent()
     const res = await a.login({ identifier: user.handle, password: user.password })
     assert.equal(res.data.did, did)
     assert.equal(res.data.handle, user.handle)
     assert.equal(res.data.email, user.email)
+    assert.equal(res.data.emailConfirmed, false)
+    assert.notEqual(res.data.active, false)
     assert.equal(a.session.did, did)
   })
+
+  await s.step(
+    'createSession, getSession and refreshSession return the DID document naming this PDS',
+    async () => {
+      // The client sends later calls to the endpoint in the session's DID
+      // document (CredentialSession.pdsUrl); the reference returns it from
+      // all three methods.
+      const a = newAgent()
+      const login = await a.login({ identifier: user.handle, password: user.password })
+      assert.equal(login.data.didDoc?.id, did, `createSession didDoc ${JSON.stringify(login.data.didDoc)}`)
+      assert.equal(a.sessionManager.pdsUrl?.origin, env.url)
+      const got = await a.com.atproto.server.getSession()
+      assert.equal(got.data.didDoc?.id, did, `getSession didDoc ${JSON.stringify(got.data.didDoc)}`)
+      const refreshed = await a.com.atproto.server.refreshSession(undefined, {
+        headers: { authorization: `Bearer ${login.data.refreshJwt}` },
+      })
+      assert.equal(refreshed.data.didDoc?.id, did, `refreshSession didDoc ${JSON.stringify(refreshed.data.didDoc)}`)
+    },
+    {
+      knownFailure:
+        'createSession, getSession and refreshSession answer without didDoc (httpapi/server_session.go); the reference includes the DID document in all three',
+    },
+  )
 
   await s.step('login by email', async () => {
     const a = newAgent()
@@ -101,18 +156,18 @@ await scenario('accounts', async (s) => {
     assert.equal(res.data.did, did)
   })
 
+  // The Bluesky app's sign-in form shows the server's message, so it is
+  // checked too.
+  const badLogin = { status: 401, error: 'AuthenticationRequired', message: 'Invalid identifier or password' }
   await s.step('login with a wrong password is refused', async () => {
-    await expectXrpcError(newAgent().login({ identifier: user.handle, password: user.password + 'x' }), {
-      status: 401,
-      error: 'AuthenticationRequired',
-    })
+    await expectXrpcError(newAgent().login({ identifier: user.handle, password: user.password + 'x' }), badLogin)
   })
 
   await s.step('login with an unknown identifier is refused', async () => {
-    await expectXrpcError(newAgent().login({ identifier: `nobody${env.handleDomain}`, password: user.password }), {
-      status: 401,
-      error: 'AuthenticationRequired',
-    })
+    await expectXrpcError(
+      newAgent().login({ identifier: `nobody${env.handleDomain}`, password: user.password }),
+      badLogin,
+    )
   })
 
   // Refresh rotation, as the reference does it: refreshing with token R0
@@ -130,6 +185,9 @@ await scenario('accounts', async (s) => {
     assert.equal(res.data.did, did)
     assert.equal(res.data.handle, user.handle)
     assert.ok(res.data.accessJwt, 'access token')
+    // What the client otherwise fetches with an extra getSession.
+    assert.equal(res.data.email, user.email)
+    assert.equal(res.data.emailConfirmed, false)
     assert.notEqual(r1, r0)
     assert.notEqual(jwtPayload(r1).jti, jwtPayload(r0).jti)
     assert.equal(jwtPayload(r1).sub, did)
@@ -137,11 +195,14 @@ await scenario('accounts', async (s) => {
     assert.equal(data.did, did)
   })
 
-  await s.step('the old refresh token works again within the grace period and yields the same next session', async () => {
-    const res = await refresh(r0)
-    assert.equal(res.data.did, did)
-    assert.equal(jwtPayload(res.data.refreshJwt).jti, jwtPayload(r1).jti)
-  })
+  await s.step(
+    'the old refresh token works again within the grace period and yields the same next session',
+    async () => {
+      const res = await refresh(r0)
+      assert.equal(res.data.did, did)
+      assert.equal(jwtPayload(res.data.refreshJwt).jti, jwtPayload(r1).jti)
+    },
+  )
 
   await s.step('the next token rotates on', async () => {
     const res = await refresh(r1)
@@ -149,6 +210,14 @@ await scenario('accounts', async (s) => {
     assert.notEqual(jwtPayload(r2).jti, jwtPayload(r1).jti)
     assert.notEqual(jwtPayload(r2).jti, jwtPayload(r0).jti)
   })
+
+  await s.step(
+    'the old refresh token, reused again within the grace period, still yields the same next session',
+    async () => {
+      const res = await refresh(r0)
+      assert.equal(jwtPayload(res.data.refreshJwt).jti, jwtPayload(r1).jti)
+    },
+  )
 
   await s.step("the client's own refresh keeps the session working", async () => {
     const before = session.session.refreshJwt

@@ -9,7 +9,10 @@ const POST = 'app.bsky.feed.post'
 const rkeyOf = (uri) => uri.split('/').pop()
 
 await scenario('blobs', async (s) => {
-  assert.ok(env.blobUploadLimit > tinyPNG.length, `BOLTSKY_BLOB_UPLOAD_LIMIT=${env.blobUploadLimit} must be set above ${tinyPNG.length}`)
+  assert.ok(
+    env.blobUploadLimit > tinyPNG.length,
+    `BOLTSKY_BLOB_UPLOAD_LIMIT=${env.blobUploadLimit} must be set above ${tinyPNG.length}`,
+  )
   let user, blob, post
   await s.step('createAccount', async () => {
     user = await createAccount('blob')
@@ -23,6 +26,12 @@ await scenario('blobs', async (s) => {
     assert.equal(blob.ref.toString(), rawCid(tinyPNG))
     assert.equal(blob.mimeType, 'image/png')
     assert.equal(blob.size, tinyPNG.length)
+  })
+
+  await s.step('uploadBlob sniffs the type: PNG bytes sent as application/octet-stream are image/png', async () => {
+    const { data } = await user.agent.uploadBlob(tinyPNG, { encoding: 'application/octet-stream' })
+    assert.equal(data.blob.ref.toString(), rawCid(tinyPNG))
+    assert.equal(data.blob.mimeType, 'image/png')
   })
 
   await s.step('a post embedding the image is valid', async () => {
@@ -71,10 +80,18 @@ await scenario('blobs', async (s) => {
       createdAt: new Date().toISOString(),
       embed: {
         $type: 'app.bsky.embed.images',
-        images: [{ image: { $type: 'blob', ref: { $link: rawCid(missing) }, mimeType: 'image/png', size: missing.length }, alt: '' }],
+        images: [
+          {
+            image: { $type: 'blob', ref: { $link: rawCid(missing) }, mimeType: 'image/png', size: missing.length },
+            alt: '',
+          },
+        ],
       },
     }
-    await expectXrpcError(repo().createRecord({ repo: user.did, collection: POST, record }), { status: 400, error: 'BlobNotFound' })
+    await expectXrpcError(repo().createRecord({ repo: user.did, collection: POST, record }), {
+      status: 400,
+      error: 'BlobNotFound',
+    })
   })
 
   await s.step('uploadBlob of exactly the limit is accepted', async () => {
@@ -86,6 +103,9 @@ await scenario('blobs', async (s) => {
 
   await s.step('uploadBlob over the limit is 413 PayloadTooLarge', async () => {
     const bytes = Buffer.alloc(env.blobUploadLimit + 1, 9)
-    await expectXrpcError(user.agent.uploadBlob(bytes, { encoding: 'application/octet-stream' }), { status: 413, error: 'PayloadTooLarge' })
+    await expectXrpcError(user.agent.uploadBlob(bytes, { encoding: 'application/octet-stream' }), {
+      status: 413,
+      error: 'PayloadTooLarge',
+    })
   })
 })

@@ -13,7 +13,13 @@ await scenario('deactivation', async (s) => {
   await s.step('createAccount and a first post', async () => {
     user = await createAccount('deac')
     repo = user.agent.com.atproto.repo
-    post = (await repo.createRecord({ repo: user.did, collection: POST, record: { $type: POST, text: 'before', createdAt: now() } })).data
+    post = (
+      await repo.createRecord({
+        repo: user.did,
+        collection: POST,
+        record: { $type: POST, text: 'before', createdAt: now() },
+      })
+    ).data
   })
 
   await s.step('checkAccountStatus of an active account', async () => {
@@ -49,32 +55,68 @@ await scenario('deactivation', async (s) => {
 
   const deactivated = { status: 401, error: 'AccountDeactivated' }
   await s.step('createRecord is AccountDeactivated', async () => {
-    await expectXrpcError(repo.createRecord({ repo: user.did, collection: POST, record: { $type: POST, text: 'while away', createdAt: now() } }), deactivated)
+    await expectXrpcError(
+      repo.createRecord({
+        repo: user.did,
+        collection: POST,
+        record: { $type: POST, text: 'while away', createdAt: now() },
+      }),
+      deactivated,
+    )
   })
 
   await s.step('putRecord is AccountDeactivated', async () => {
     await expectXrpcError(
-      repo.putRecord({ repo: user.did, collection: 'app.bsky.actor.profile', rkey: 'self', record: { $type: 'app.bsky.actor.profile', displayName: 'away' } }),
+      repo.putRecord({
+        repo: user.did,
+        collection: 'app.bsky.actor.profile',
+        rkey: 'self',
+        record: { $type: 'app.bsky.actor.profile', displayName: 'away' },
+      }),
       deactivated,
     )
   })
 
   await s.step('deleteRecord is AccountDeactivated', async () => {
-    await expectXrpcError(repo.deleteRecord({ repo: user.did, collection: POST, rkey: post.uri.split('/').pop() }), deactivated)
+    await expectXrpcError(
+      repo.deleteRecord({ repo: user.did, collection: POST, rkey: post.uri.split('/').pop() }),
+      deactivated,
+    )
   })
 
   await s.step('applyWrites is AccountDeactivated', async () => {
     await expectXrpcError(
       repo.applyWrites({
         repo: user.did,
-        writes: [{ $type: 'com.atproto.repo.applyWrites#create', collection: POST, value: { $type: POST, text: 'batch while away', createdAt: now() } }],
+        writes: [
+          {
+            $type: 'com.atproto.repo.applyWrites#create',
+            collection: POST,
+            value: { $type: POST, text: 'batch while away', createdAt: now() },
+          },
+        ],
       }),
       deactivated,
     )
   })
 
   await s.step('describeRepo is RepoDeactivated', async () => {
-    await expectXrpcError(newAgent().com.atproto.repo.describeRepo({ repo: user.did }), { status: 400, error: 'RepoDeactivated' })
+    await expectXrpcError(newAgent().com.atproto.repo.describeRepo({ repo: user.did }), {
+      status: 400,
+      error: 'RepoDeactivated',
+    })
+  })
+
+  await s.step('getRecord and listRecords of the deactivated repo are refused', async () => {
+    const reader = newAgent().com.atproto.repo
+    await expectXrpcError(reader.getRecord({ repo: user.did, collection: POST, rkey: post.uri.split('/').pop() }), {
+      status: 400,
+      error: 'InvalidRequest',
+    })
+    await expectXrpcError(reader.listRecords({ repo: user.did, collection: POST }), {
+      status: 400,
+      error: 'InvalidRequest',
+    })
   })
 
   await s.step('activateAccount', async () => {
@@ -87,7 +129,11 @@ await scenario('deactivation', async (s) => {
   })
 
   await s.step('writes work again and the first post is intact', async () => {
-    const { data } = await repo.createRecord({ repo: user.did, collection: POST, record: { $type: POST, text: 'back', createdAt: now() } })
+    const { data } = await repo.createRecord({
+      repo: user.did,
+      collection: POST,
+      record: { $type: POST, text: 'back', createdAt: now() },
+    })
     assert.ok(data.commit.rev > post.commit.rev)
     const got = await repo.getRecord({ repo: user.did, collection: POST, rkey: post.uri.split('/').pop() })
     assert.equal(got.data.cid, post.cid)

@@ -47,26 +47,44 @@ await scenario('delete account', async (s) => {
   })
 
   await s.step('createSession fails for the deleted account, by handle and by email', async () => {
-    await expectXrpcError(newAgent().login({ identifier: user.handle, password: user.password }), { status: 401, error: 'AuthenticationRequired' })
-    await expectXrpcError(newAgent().login({ identifier: user.email, password: user.password }), { status: 401, error: 'AuthenticationRequired' })
+    await expectXrpcError(newAgent().login({ identifier: user.handle, password: user.password }), {
+      status: 401,
+      error: 'AuthenticationRequired',
+    })
+    await expectXrpcError(newAgent().login({ identifier: user.email, password: user.password }), {
+      status: 401,
+      error: 'AuthenticationRequired',
+    })
   })
 
   await s.step('the handle no longer resolves', async () => {
-    await expectXrpcError(newAgent().com.atproto.identity.resolveHandle({ handle: user.handle }), { status: 400, error: 'HandleNotFound' })
+    await expectXrpcError(newAgent().com.atproto.identity.resolveHandle({ handle: user.handle }), {
+      status: 400,
+      error: 'HandleNotFound',
+    })
   })
 
   await s.step('describeRepo is RepoNotFound', async () => {
-    await expectXrpcError(newAgent().com.atproto.repo.describeRepo({ repo: user.did }), { status: 400, error: 'RepoNotFound' })
+    await expectXrpcError(newAgent().com.atproto.repo.describeRepo({ repo: user.did }), {
+      status: 400,
+      error: 'RepoNotFound',
+    })
   })
 
   await s.step('listRecords finds no repo', async () => {
-    await expectXrpcError(newAgent().com.atproto.repo.listRecords({ repo: user.did, collection: POST }), { status: 400, error: 'InvalidRequest' })
-  })
-
-  await s.step('deleteAccount again is refused', async () => {
-    await expectXrpcError(newAgent().com.atproto.server.deleteAccount({ did: user.did, password: user.password, token }), {
+    await expectXrpcError(newAgent().com.atproto.repo.listRecords({ repo: user.did, collection: POST }), {
       status: 400,
       error: 'InvalidRequest',
     })
+  })
+
+  await s.step('deleteAccount again is refused', async () => {
+    await expectXrpcError(
+      newAgent().com.atproto.server.deleteAccount({ did: user.did, password: user.password, token }),
+      {
+        status: 400,
+        error: 'InvalidRequest',
+      },
+    )
   })
 })

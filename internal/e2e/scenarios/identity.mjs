@@ -23,6 +23,18 @@ await scenario('identity', async (s) => {
     identity = user.agent.com.atproto.identity
   })
 
+  await s.step('updateHandle to a handle another account holds is HandleNotAvailable', async () => {
+    const other = await createAccount('othr')
+    await expectXrpcError(identity.updateHandle({ handle: other.handle }), { status: 400, error: 'HandleNotAvailable' })
+  })
+
+  await s.step('updateHandle to a handle part longer than 18 characters is InvalidHandle', async () => {
+    await expectXrpcError(identity.updateHandle({ handle: `abcdefghijklmnopqrs${env.handleDomain}` }), {
+      status: 400,
+      error: 'InvalidHandle',
+    })
+  })
+
   await s.step('updateHandle', async () => {
     newHandle = `${unique('renm')}${env.handleDomain}`
     await identity.updateHandle({ handle: newHandle })
@@ -34,7 +46,10 @@ await scenario('identity', async (s) => {
   })
 
   await s.step('resolveHandle of the old handle is HandleNotFound', async () => {
-    await expectXrpcError(newAgent().com.atproto.identity.resolveHandle({ handle: user.handle }), { status: 400, error: 'HandleNotFound' })
+    await expectXrpcError(newAgent().com.atproto.identity.resolveHandle({ handle: user.handle }), {
+      status: 400,
+      error: 'HandleNotFound',
+    })
   })
 
   await s.step('the session, describeRepo and the PLC document carry the new handle', async () => {
@@ -62,13 +77,19 @@ await scenario('identity', async (s) => {
     assert.equal(data.verificationMethods.atproto, current.verificationMethods.atproto)
     assert.ok(data.rotationKeys.length >= 1, 'rotationKeys')
     for (const k of data.rotationKeys) {
-      assert.ok(current.rotationKeys.includes(k), `rotation key ${k} not in the PLC document ${JSON.stringify(current.rotationKeys)}`)
+      assert.ok(
+        current.rotationKeys.includes(k),
+        `rotation key ${k} not in the PLC document ${JSON.stringify(current.rotationKeys)}`,
+      )
     }
     assert.deepEqual(data.services, { atproto_pds: { type: 'AtprotoPersonalDataServer', endpoint: env.url } })
   })
 
   await s.step('signPlcOperation without a token is refused', async () => {
-    await expectXrpcError(identity.signPlcOperation({ rotationKeys: recommended.rotationKeys }), { status: 400, error: 'InvalidRequest' })
+    await expectXrpcError(identity.signPlcOperation({ rotationKeys: recommended.rotationKeys }), {
+      status: 400,
+      error: 'InvalidRequest',
+    })
   })
 
   await s.step('signPlcOperation with a wrong token is InvalidToken', async () => {
@@ -104,7 +125,10 @@ await scenario('identity', async (s) => {
   })
 
   await s.step('the token is spent once used', async () => {
-    await expectXrpcError(identity.signPlcOperation({ token, rotationKeys: recommended.rotationKeys }), { status: 400, error: 'InvalidToken' })
+    await expectXrpcError(identity.signPlcOperation({ token, rotationKeys: recommended.rotationKeys }), {
+      status: 400,
+      error: 'InvalidToken',
+    })
   })
 
   await s.step('submitPlcOperation sends it to the directory', async () => {
@@ -133,7 +157,10 @@ await scenario('identity', async (s) => {
       token: t,
       services: { atproto_pds: { type: 'AtprotoPersonalDataServer', endpoint: 'https://elsewhere.example.com' } },
     })
-    await expectXrpcError(identity.submitPlcOperation({ operation: data.operation }), { status: 400, error: 'InvalidRequest' })
+    await expectXrpcError(identity.submitPlcOperation({ operation: data.operation }), {
+      status: 400,
+      error: 'InvalidRequest',
+    })
     const log = await plcGet(`/${user.did}/log/audit`)
     assert.equal(log.length, 3, 'the refused operation did not reach the directory')
   })

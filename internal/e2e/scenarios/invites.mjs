@@ -8,7 +8,8 @@ import { adminHeaders, assert, env, expectXrpcError, newAccountInput, newAgent, 
 await scenario('invites', async (s) => {
   const agent = newAgent()
   const server = agent.com.atproto.server
-  const signUp = (inviteCode) => newAgent().createAccount({ ...newAccountInput('inv'), ...(inviteCode ? { inviteCode } : {}) })
+  const signUp = (inviteCode) =>
+    newAgent().createAccount({ ...newAccountInput('inv'), ...(inviteCode ? { inviteCode } : {}) })
 
   await s.step('describeServer says invite codes are required', async () => {
     const { data } = await server.describeServer()
@@ -28,10 +29,13 @@ await scenario('invites', async (s) => {
   })
 
   await s.step('createInviteCode with a wrong admin password is refused', async () => {
-    await expectXrpcError(server.createInviteCode({ useCount: 1 }, { headers: adminHeaders(env.adminPassword + 'x') }), {
-      status: 401,
-      error: 'AuthenticationRequired',
-    })
+    await expectXrpcError(
+      server.createInviteCode({ useCount: 1 }, { headers: adminHeaders(env.adminPassword + 'x') }),
+      {
+        status: 401,
+        error: 'AuthenticationRequired',
+      },
+    )
   })
 
   let single, double

@@ -48,13 +48,23 @@ await scenario('repo', async (s) => {
   })
 
   await s.step('getRecord by handle and with the matching cid', async () => {
-    const { data } = await repo.getRecord({ repo: user.handle, collection: POST, rkey: rkeyOf(first.uri), cid: first.cid })
+    const { data } = await repo.getRecord({
+      repo: user.handle,
+      collection: POST,
+      rkey: rkeyOf(first.uri),
+      cid: first.cid,
+    })
     assert.equal(data.cid, first.cid)
   })
 
   await s.step('getRecord with another cid is RecordNotFound', async () => {
     await expectXrpcError(
-      repo.getRecord({ repo: did, collection: POST, rkey: rkeyOf(first.uri), cid: 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm' }),
+      repo.getRecord({
+        repo: did,
+        collection: POST,
+        rkey: rkeyOf(first.uri),
+        cid: 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm',
+      }),
       { status: 400, error: 'RecordNotFound' },
     )
   })
@@ -69,13 +79,22 @@ await scenario('repo', async (s) => {
   await s.step('createRecord with a stale swapCommit is InvalidSwap', async () => {
     // The agent.post above moved the head past firstCommit.
     await expectXrpcError(
-      repo.createRecord({ repo: did, collection: POST, record: { $type: POST, text: 'stale', createdAt: now() }, swapCommit: firstCommit.cid }),
+      repo.createRecord({
+        repo: did,
+        collection: POST,
+        record: { $type: POST, text: 'stale', createdAt: now() },
+        swapCommit: firstCommit.cid,
+      }),
       { status: 400, error: 'InvalidSwap' },
     )
   })
 
   await s.step('createRecord without $type takes the collection as $type', async () => {
-    const { data } = await repo.createRecord({ repo: did, collection: POST, record: { text: 'untyped', createdAt: now() } })
+    const { data } = await repo.createRecord({
+      repo: did,
+      collection: POST,
+      record: { text: 'untyped', createdAt: now() },
+    })
     assert.equal(data.validationStatus, 'valid')
     const got = await repo.getRecord({ repo: did, collection: POST, rkey: rkeyOf(data.uri) })
     assert.equal(got.data.value.$type, POST)
@@ -114,7 +133,13 @@ await scenario('repo', async (s) => {
 
   await s.step('putRecord with the current swapRecord updates it', async () => {
     const record = { $type: PROFILE, displayName: 'E2E', description: 'second' }
-    const { data } = await repo.putRecord({ repo: did, collection: PROFILE, rkey: 'self', record, swapRecord: profile.cid })
+    const { data } = await repo.putRecord({
+      repo: did,
+      collection: PROFILE,
+      rkey: 'self',
+      record,
+      swapRecord: profile.cid,
+    })
     assert.notEqual(data.cid, profile.cid)
     const got = await repo.getRecord({ repo: did, collection: PROFILE, rkey: 'self' })
     assert.deepEqual(got.data.value, record)
@@ -124,44 +149,71 @@ await scenario('repo', async (s) => {
 
   await s.step('putRecord with a stale swapRecord is InvalidSwap', async () => {
     await expectXrpcError(
-      repo.putRecord({ repo: did, collection: PROFILE, rkey: 'self', record: { $type: PROFILE, description: 'x' }, swapRecord: profile.stale }),
+      repo.putRecord({
+        repo: did,
+        collection: PROFILE,
+        rkey: 'self',
+        record: { $type: PROFILE, description: 'x' },
+        swapRecord: profile.stale,
+      }),
       { status: 400, error: 'InvalidSwap' },
     )
   })
 
   await s.step('putRecord with swapRecord null over an existing record is InvalidSwap', async () => {
     await expectXrpcError(
-      repo.putRecord({ repo: did, collection: PROFILE, rkey: 'self', record: { $type: PROFILE, description: 'x' }, swapRecord: null }),
+      repo.putRecord({
+        repo: did,
+        collection: PROFILE,
+        rkey: 'self',
+        record: { $type: PROFILE, description: 'x' },
+        swapRecord: null,
+      }),
       { status: 400, error: 'InvalidSwap' },
     )
   })
 
   await s.step('putRecord with a stale swapCommit is InvalidSwap', async () => {
     await expectXrpcError(
-      repo.putRecord({ repo: did, collection: PROFILE, rkey: 'self', record: { $type: PROFILE, description: 'x' }, swapCommit: firstCommit.cid }),
+      repo.putRecord({
+        repo: did,
+        collection: PROFILE,
+        rkey: 'self',
+        record: { $type: PROFILE, description: 'x' },
+        swapCommit: firstCommit.cid,
+      }),
       { status: 400, error: 'InvalidSwap' },
     )
   })
 
   await s.step('putRecord of a profile under a key other than self is refused', async () => {
-    await expectXrpcError(repo.putRecord({ repo: did, collection: PROFILE, rkey: 'other', record: { $type: PROFILE } }), {
-      status: 400,
-      error: 'InvalidRequest',
-    })
+    await expectXrpcError(
+      repo.putRecord({ repo: did, collection: PROFILE, rkey: 'other', record: { $type: PROFILE } }),
+      {
+        status: 400,
+        error: 'InvalidRequest',
+      },
+    )
   })
 
   await s.step('deleteRecord with a stale swapRecord is InvalidSwap', async () => {
-    await expectXrpcError(repo.deleteRecord({ repo: did, collection: PROFILE, rkey: 'self', swapRecord: profile.stale }), {
-      status: 400,
-      error: 'InvalidSwap',
-    })
+    await expectXrpcError(
+      repo.deleteRecord({ repo: did, collection: PROFILE, rkey: 'self', swapRecord: profile.stale }),
+      {
+        status: 400,
+        error: 'InvalidSwap',
+      },
+    )
   })
 
   await s.step('deleteRecord with a stale swapCommit is InvalidSwap', async () => {
-    await expectXrpcError(repo.deleteRecord({ repo: did, collection: PROFILE, rkey: 'self', swapCommit: firstCommit.cid }), {
-      status: 400,
-      error: 'InvalidSwap',
-    })
+    await expectXrpcError(
+      repo.deleteRecord({ repo: did, collection: PROFILE, rkey: 'self', swapCommit: firstCommit.cid }),
+      {
+        status: 400,
+        error: 'InvalidSwap',
+      },
+    )
   })
 
   await s.step('deleteRecord with the current swapRecord deletes it', async () => {
@@ -169,7 +221,10 @@ await scenario('repo', async (s) => {
     assert.ok(data.commit, 'deleteRecord of an existing record makes a commit')
     assert.notEqual(data.commit.cid, head.cid)
     head = data.commit
-    await expectXrpcError(repo.getRecord({ repo: did, collection: PROFILE, rkey: 'self' }), { status: 400, error: 'RecordNotFound' })
+    await expectXrpcError(repo.getRecord({ repo: did, collection: PROFILE, rkey: 'self' }), {
+      status: 400,
+      error: 'RecordNotFound',
+    })
   })
 
   await s.step('deleteRecord of a missing record is a no-op without a commit', async () => {
@@ -179,15 +234,28 @@ await scenario('repo', async (s) => {
 
   let batch
   await s.step('applyWrites creates, updates and deletes in one commit', async () => {
-    const { data: c } = await repo.createRecord({ repo: did, collection: POST, record: { $type: POST, text: 'to be deleted', createdAt: now() } })
+    const { data: c } = await repo.createRecord({
+      repo: did,
+      collection: POST,
+      record: { $type: POST, text: 'to be deleted', createdAt: now() },
+    })
     const edited = { $type: POST, text: 'swapped in, then edited', createdAt: now() }
     const newProfile = { $type: PROFILE, displayName: 'batched' }
     const { data } = await repo.applyWrites({
       repo: did,
       swapCommit: c.commit.cid,
       writes: [
-        { $type: 'com.atproto.repo.applyWrites#create', collection: POST, value: { $type: POST, text: 'batch one', createdAt: now() } },
-        { $type: 'com.atproto.repo.applyWrites#create', collection: POST, rkey: '3kbatchbatchb', value: { $type: POST, text: 'batch two', createdAt: now() } },
+        {
+          $type: 'com.atproto.repo.applyWrites#create',
+          collection: POST,
+          value: { $type: POST, text: 'batch one', createdAt: now() },
+        },
+        {
+          $type: 'com.atproto.repo.applyWrites#create',
+          collection: POST,
+          rkey: '3kbatchbatchb',
+          value: { $type: POST, text: 'batch two', createdAt: now() },
+        },
         { $type: 'com.atproto.repo.applyWrites#update', collection: POST, rkey: '3kabcdefghijk', value: edited },
         { $type: 'com.atproto.repo.applyWrites#delete', collection: POST, rkey: rkeyOf(c.uri) },
         { $type: 'com.atproto.repo.applyWrites#create', collection: PROFILE, rkey: 'self', value: newProfile },
@@ -218,7 +286,10 @@ await scenario('repo', async (s) => {
     assert.equal(got.data.cid, data.results[2].cid)
     const prof = await repo.getRecord({ repo: did, collection: PROFILE, rkey: 'self' })
     assert.deepEqual(prof.data.value, newProfile)
-    await expectXrpcError(repo.getRecord({ repo: did, collection: POST, rkey: rkeyOf(c.uri) }), { status: 400, error: 'RecordNotFound' })
+    await expectXrpcError(repo.getRecord({ repo: did, collection: POST, rkey: rkeyOf(c.uri) }), {
+      status: 400,
+      error: 'RecordNotFound',
+    })
     batch = data
     head = data.commit
   })
@@ -228,25 +299,41 @@ await scenario('repo', async (s) => {
       repo.applyWrites({
         repo: did,
         swapCommit: firstCommit.cid,
-        writes: [{ $type: 'com.atproto.repo.applyWrites#create', collection: POST, rkey: '3kstalestales', value: { $type: POST, text: 'stale', createdAt: now() } }],
+        writes: [
+          {
+            $type: 'com.atproto.repo.applyWrites#create',
+            collection: POST,
+            rkey: '3kstalestales',
+            value: { $type: POST, text: 'stale', createdAt: now() },
+          },
+        ],
       }),
       { status: 400, error: 'InvalidSwap' },
     )
-    await expectXrpcError(repo.getRecord({ repo: did, collection: POST, rkey: '3kstalestales' }), { status: 400, error: 'RecordNotFound' })
+    await expectXrpcError(repo.getRecord({ repo: did, collection: POST, rkey: '3kstalestales' }), {
+      status: 400,
+      error: 'RecordNotFound',
+    })
   })
 
   await s.step('createRecord of an invalid post is refused', async () => {
-    await expectXrpcError(repo.createRecord({ repo: did, collection: POST, record: { $type: POST, text: 42, createdAt: now() } }), {
-      status: 400,
-      error: 'InvalidRequest',
-    })
+    await expectXrpcError(
+      repo.createRecord({ repo: did, collection: POST, record: { $type: POST, text: 42, createdAt: now() } }),
+      {
+        status: 400,
+        error: 'InvalidRequest',
+      },
+    )
   })
 
   await s.step('createRecord of a post without createdAt is refused', async () => {
-    await expectXrpcError(repo.createRecord({ repo: did, collection: POST, record: { $type: POST, text: 'no date' } }), {
-      status: 400,
-      error: 'InvalidRequest',
-    })
+    await expectXrpcError(
+      repo.createRecord({ repo: did, collection: POST, record: { $type: POST, text: 'no date' } }),
+      {
+        status: 400,
+        error: 'InvalidRequest',
+      },
+    )
   })
 
   await s.step('applyWrites with one invalid record is refused and writes nothing', async () => {
@@ -254,18 +341,34 @@ await scenario('repo', async (s) => {
       repo.applyWrites({
         repo: did,
         writes: [
-          { $type: 'com.atproto.repo.applyWrites#create', collection: POST, rkey: '3kvalidvalidv', value: { $type: POST, text: 'fine', createdAt: now() } },
-          { $type: 'com.atproto.repo.applyWrites#create', collection: POST, value: { $type: POST, text: ['not', 'text'], createdAt: now() } },
+          {
+            $type: 'com.atproto.repo.applyWrites#create',
+            collection: POST,
+            rkey: '3kvalidvalidv',
+            value: { $type: POST, text: 'fine', createdAt: now() },
+          },
+          {
+            $type: 'com.atproto.repo.applyWrites#create',
+            collection: POST,
+            value: { $type: POST, text: ['not', 'text'], createdAt: now() },
+          },
         ],
       }),
       { status: 400, error: 'InvalidRequest' },
     )
-    await expectXrpcError(repo.getRecord({ repo: did, collection: POST, rkey: '3kvalidvalidv' }), { status: 400, error: 'RecordNotFound' })
+    await expectXrpcError(repo.getRecord({ repo: did, collection: POST, rkey: '3kvalidvalidv' }), {
+      status: 400,
+      error: 'RecordNotFound',
+    })
   })
 
   await s.step('a record whose $type is not the collection is refused', async () => {
     await expectXrpcError(
-      repo.createRecord({ repo: did, collection: POST, record: { $type: 'app.bsky.feed.like', subject: { uri: first.uri, cid: first.cid }, createdAt: now() } }),
+      repo.createRecord({
+        repo: did,
+        collection: POST,
+        record: { $type: 'app.bsky.feed.like', subject: { uri: first.uri, cid: first.cid }, createdAt: now() },
+      }),
       { status: 400, error: 'InvalidRequest' },
     )
   })
@@ -289,10 +392,13 @@ await scenario('repo', async (s) => {
   })
 
   await s.step('an unknown collection with validate:true is refused', async () => {
-    await expectXrpcError(repo.createRecord({ repo: did, collection: THING, record: { $type: THING }, validate: true }), {
-      status: 400,
-      error: 'InvalidRequest',
-    })
+    await expectXrpcError(
+      repo.createRecord({ repo: did, collection: THING, record: { $type: THING }, validate: true }),
+      {
+        status: 400,
+        error: 'InvalidRequest',
+      },
+    )
   })
 
   await s.step('listRecords pages newest first, and oldest first with reverse', async () => {
@@ -310,7 +416,13 @@ await scenario('repo', async (s) => {
     assert.equal(new Set(rkeys).size, rkeys.length, 'no record twice')
     // first post, agent.post, untyped, 3kabcdefghijk, batch one, batch two, validate:false.
     assert.equal(all.length, 7, `records: ${rkeys.join(' ')}`)
-    for (const want of [rkeyOf(first.uri), '3kabcdefghijk', '3kbatchbatchb', rkeyOf(unvalidated.uri), rkeyOf(batch.results[0].uri)]) {
+    for (const want of [
+      rkeyOf(first.uri),
+      '3kabcdefghijk',
+      '3kbatchbatchb',
+      rkeyOf(unvalidated.uri),
+      rkeyOf(batch.results[0].uri),
+    ]) {
       assert.ok(rkeys.includes(want), `listRecords lacks ${want}: ${rkeys.join(' ')}`)
     }
     const mine = all.find((r) => r.uri === first.uri)
@@ -336,6 +448,9 @@ await scenario('repo', async (s) => {
   })
 
   await s.step('describeRepo of an unknown repo is RepoNotFound', async () => {
-    await expectXrpcError(repo.describeRepo({ repo: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa' }), { status: 400, error: 'RepoNotFound' })
+    await expectXrpcError(repo.describeRepo({ repo: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa' }), {
+      status: 400,
+      error: 'RepoNotFound',
+    })
   })
 })

@@ -46,7 +46,11 @@ await scenario('did:web accounts', async (s) => {
     const record = { $type: POST, text: 'from a did:web account', createdAt: new Date().toISOString() }
     const { data } = await user.agent.com.atproto.repo.createRecord({ repo: user.did, collection: POST, record })
     assert.ok(data.uri.startsWith(`at://${user.did}/${POST}/`), data.uri)
-    const got = await newAgent().com.atproto.repo.getRecord({ repo: user.did, collection: POST, rkey: data.uri.split('/').pop() })
+    const got = await newAgent().com.atproto.repo.getRecord({
+      repo: user.did,
+      collection: POST,
+      rkey: data.uri.split('/').pop(),
+    })
     assert.deepEqual(got.data.value, record)
   })
 })
