@@ -307,6 +307,7 @@ func (a *Actor) process(batch []*request) {
 		err    error
 	}
 	out := make([]outcome, len(batch))
+	start := time.Now()
 	err := a.h.acct.Update(func(tx *kv.AccountTx) error {
 		a.getter.tx = tx
 		defer func() { a.getter.tx = nil }()
@@ -343,6 +344,7 @@ func (a *Actor) process(batch []*request) {
 	})
 	a.reg.txs.Add(1)
 	a.reg.requests.Add(uint64(len(batch)))
+	a.reg.metrics.observeBatch(len(batch), time.Since(start), err != nil)
 	if err != nil {
 		a.reg.failures.Add(1)
 		err = fmt.Errorf("cannot commit to account %s: %w", a.did, err)

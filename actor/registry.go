@@ -27,6 +27,7 @@ type Registry struct {
 	txs      atomic.Uint64
 	requests atomic.Uint64
 	failures atomic.Uint64
+	metrics  registryMetrics
 
 	mu sync.Mutex
 	// files holds every open or opening account file; guarded by mu.
@@ -73,14 +74,16 @@ func NewRegistry(cfg Config) (*Registry, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Registry{
+	r := &Registry{
 		cfg:       cfg.withDefaults(),
 		stop:      make(chan struct{}),
 		files:     make(map[atp.DID]*handle),
 		exclusive: make(map[atp.DID]chan struct{}),
 		idle:      list.New(),
 		freed:     make(chan struct{}),
-	}, nil
+	}
+	r.metrics = newRegistryMetrics(r)
+	return r, nil
 }
 
 // Start runs the janitor that closes files idle longer than the idle

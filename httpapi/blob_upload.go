@@ -144,6 +144,7 @@ func (s *Server) repoUploadBlob(c *call) error {
 	case err != nil:
 		return err
 	}
+	s.metrics.blobIn.Add(int(up.Size))
 	if cl >= 0 && up.Size != int64(cl) {
 		s.forgetUpload(c.ctx, did, up.CID)
 		return invalidRequest("Request body size does not match Content-Length")

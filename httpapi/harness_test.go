@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
+
 	"github.com/boltsky/boltsky/account"
 	"github.com/boltsky/boltsky/actor"
 	"github.com/boltsky/boltsky/atp"
@@ -59,6 +61,7 @@ type nodeOptions struct {
 	didMethod      string
 	blobLimit      int64
 	handleDomains  []string
+	metricsToken   string
 }
 
 // mustNode starts a testNode; it stops when the test ends.
@@ -147,7 +150,7 @@ func mustNode(tb testing.TB, o nodeOptions) *testNode {
 	srv, err := httpapi.New(httpapi.Config{
 		Hostname: hostname, PublicURL: publicURL, ServiceDID: serviceDID, Version: "test",
 		AdminPassword: adminPassword, InviteRequired: o.inviteRequired, DevMode: true,
-		BlobUploadLimit: o.blobLimit, AccountDIDMethod: method,
+		BlobUploadLimit: o.blobLimit, AccountDIDMethod: method, MetricsToken: o.metricsToken,
 	}, httpapi.Deps{
 		Logger: logger, Catalog: catalog, Registry: reg, Sequencer: seq, EventLog: events,
 		ServerDB: db, Blobs: blobs, Directory: dir2, PLC: plc, RotationKey: rotation,
@@ -155,6 +158,7 @@ func mustNode(tb testing.TB, o nodeOptions) *testNode {
 		EmailTokens: account.NewEmailTokens(db, account.EmailTokenConfig{}),
 		Mailer:      account.NewOutboxMailer(mailPath, "noreply@localhost", nil),
 		Index:       account.NewIndex(db), Handles: handles, Sealer: sealer,
+		MetricSets: []*metrics.Set{reg.Metrics(), seq.Metrics()},
 	})
 	if err != nil {
 		tb.Fatal(err)

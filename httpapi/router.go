@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -69,6 +70,7 @@ func (s *Server) buildRoutes() error {
 
 // handle is the fasthttp entry point.
 func (s *Server) handle(rc *fasthttp.RequestCtx) {
+	s.metrics.requests.Inc()
 	setCORS(rc)
 	if rc.IsOptions() {
 		preflight(rc)
@@ -94,6 +96,12 @@ func (s *Server) serveXRPC(rc *fasthttp.RequestCtx, nsid string) {
 		return
 	}
 	r := s.routes[nsid]
+	label := "unknown"
+	if r != nil {
+		label = nsid
+	}
+	start := time.Now()
+	defer func() { s.metrics.observe(label, rc.Response.StatusCode(), time.Since(start)) }()
 	m := (*lexicon.Method)(nil)
 	if r != nil {
 		m = r.method

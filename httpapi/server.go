@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
 
 	"github.com/boltsky/boltsky/account"
@@ -61,6 +62,8 @@ type Config struct {
 	// AccountDIDMethod is "plc" (through the PLC directory) or "web"
 	// (did:web under the server's host); default "plc".
 	AccountDIDMethod string
+	// MetricsToken, when set, must come as a bearer token on /metrics.
+	MetricsToken string
 }
 
 func (c Config) withDefaults() Config {
@@ -126,15 +129,19 @@ type Deps struct {
 	Now func() time.Time
 	// Rand is the source of randomness; default crypto/rand.
 	Rand io.Reader
+	// MetricSets are the other components' metrics, served at /metrics
+	// with the front end's own.
+	MetricSets []*metrics.Set
 }
 
 // Server is the HTTP front end.
 type Server struct {
-	cfg    Config
-	d      Deps
-	log    *slog.Logger
-	routes map[string]*route
-	http   *fasthttp.Server
+	cfg     Config
+	d       Deps
+	log     *slog.Logger
+	routes  map[string]*route
+	http    *fasthttp.Server
+	metrics httpMetrics
 }
 
 // New returns a Server; Serve runs it.
@@ -155,7 +162,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Catalog == nil || d.Registry == nil || d.ServerDB == nil {
 		return nil, errors.New("httpapi: catalog, registry and server database are required")
 	}
-	s := &Server{cfg: cfg, d: d, log: d.Logger}
+	s := &Server{cfg: cfg, d: d, log: d.Logger, metrics: newHTTPMetrics()}
 	if err := s.buildRoutes(); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,8 @@ func (s *Server) serveStatic(rc *fasthttp.RequestCtx, path string) {
 	case "/":
 		rc.SetContentType("text/plain; charset=utf-8")
 		rc.SetBodyString(banner)
+	case "/metrics":
+		s.serveMetrics(rc)
 	case "/robots.txt":
 		rc.SetContentType("text/plain; charset=utf-8")
 		rc.SetBodyString("# Hello!\n\n# Crawling the public API is allowed\nUser-agent: *\nAllow: /\n")

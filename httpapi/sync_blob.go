@@ -67,10 +67,12 @@ func (s *Server) getBlob(c *call) error {
 		return xerr(http.StatusRequestedRangeNotSatisfiable, "InvalidRequest", "Range Not Satisfiable")
 	}
 	if !ranged {
+		s.metrics.blobOut.Add(int(size))
 		c.rc.SetStatusCode(http.StatusOK)
 		c.rc.SetBodyStream(b, int(size))
 		return nil
 	}
+	s.metrics.blobOut.Add(int(end - start + 1))
 	if _, err := b.Seek(start, 0); err != nil {
 		b.Close()
 		return fmt.Errorf("cannot seek blob %s: %w", id, err)

@@ -51,6 +51,7 @@ type Crawler struct {
 	done chan struct{}
 
 	sent, failed atomic.Uint64
+	metrics      crawlerMetrics
 }
 
 // crawlerState is what server.db keeps per relay.
@@ -79,7 +80,7 @@ func NewCrawler(cfg CrawlerConfig) (*Crawler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Crawler{cfg: cfg, stop: make(chan struct{}), done: make(chan struct{})}, nil
+	return &Crawler{cfg: cfg, stop: make(chan struct{}), done: make(chan struct{}), metrics: newCrawlerMetrics()}, nil
 }
 
 // Start notifies every relay now, then after new events.
@@ -125,10 +126,12 @@ func (c *Crawler) round(ctx context.Context, first bool) {
 		}
 		if err := c.notify(ctx, relay); err != nil {
 			c.failed.Add(1)
+			c.metrics.failed.Inc()
 			c.cfg.Logger.Warn("crawler notice failed", "relay", relay, "err", err)
 			continue
 		}
 		c.sent.Add(1)
+		c.metrics.sent.Inc()
 		c.cfg.Logger.Info("crawler notice sent", "relay", relay, "head", head)
 		c.save(relay, crawlerState{LastNotice: now, Head: head})
 	}

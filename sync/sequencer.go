@@ -78,6 +78,7 @@ type Sequencer struct {
 	// appends and events count log transactions and events appended.
 	appends atomic.Uint64
 	events  atomic.Uint64
+	metrics *sequencerMetrics
 
 	mu gosync.Mutex
 	// changed is closed and replaced whenever frames are published;
@@ -113,6 +114,7 @@ func New(cfg Config) (*Sequencer, error) {
 		changed: make(chan struct{}),
 	}
 	s.head.Store(cfg.Log.HighWater())
+	s.metrics = newSequencerMetrics(s)
 	return s, nil
 }
 
@@ -230,6 +232,7 @@ func (s *Sequencer) process(batch []submission) {
 			frames = append(frames, Frame{Seq: next, Data: data})
 		}
 	}
+	start := time.Now()
 	for attempt := 0; ; attempt++ {
 		err := s.log.Append(entries)
 		if err == nil {
@@ -247,6 +250,7 @@ func (s *Sequencer) process(batch []submission) {
 	}
 	s.appends.Add(1)
 	s.events.Add(uint64(len(entries)))
+	s.metrics.observeAppend(len(entries), time.Since(start))
 	if len(frames) > 0 {
 		s.ring.put(frames)
 		s.head.Store(frames[len(frames)-1].Seq)

@@ -92,7 +92,12 @@ func (sub *Subscription) Close() {
 // up, a subscriber that lets MaxLag events pile up is cut off.
 func (s *Sequencer) pump(ctx context.Context, sub *Subscription, pos uint64) {
 	defer close(sub.done)
+	s.metrics.subscribers.Add(1)
+	defer s.metrics.subscribers.Add(-1)
 	end := func(err error) {
+		if errors.Is(err, ErrConsumerTooSlow) {
+			s.metrics.slow.Inc()
+		}
 		sub.err = err
 		close(sub.frames)
 	}
@@ -146,6 +151,8 @@ func (s *Sequencer) pump(ctx context.Context, sub *Subscription, pos uint64) {
 			select {
 			case sub.frames <- f:
 				sent = true
+				s.metrics.frames.Inc()
+				s.metrics.bytes.Add(len(f.Data))
 			case <-changed:
 				changed = s.changes()
 				if live && s.head.Load()-pos > s.cfg.MaxLag {

@@ -60,6 +60,8 @@ type Config struct {
 	ContactEmail   string `toml:"contact_email" help:"contact address shown to clients"`
 	PrivacyPolicy  string `toml:"privacy_policy" help:"privacy policy URL"`
 	TermsOfService string `toml:"terms_of_service" help:"terms of service URL"`
+	// MetricsToken protects /metrics: scrapers send it as a bearer token.
+	MetricsToken string `toml:"metrics_token" help:"bearer token required on /metrics (open when empty)"`
 	// Logging.
 	LogFormat string `toml:"log_format" help:"text or json (default text in dev, json otherwise)"`
 	LogLevel  string `toml:"log_level" help:"debug, info, warn or error"`

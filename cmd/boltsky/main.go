@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/VictoriaMetrics/metrics"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -66,6 +68,9 @@ func serve(args []string, stderr io.Writer, env func(string) string) error {
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	// /metrics carries # HELP-less # TYPE lines, so scrapers see counters,
+	// gauges and histograms rather than untyped series.
+	metrics.ExposeMetadata(true)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	n, err := openNode(ctx, cfg, log)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
+
 	"github.com/boltsky/boltsky/account"
 	"github.com/boltsky/boltsky/actor"
 	"github.com/boltsky/boltsky/atp"
@@ -113,9 +115,12 @@ func openNode(ctx context.Context, cfg Config, log *slog.Logger) (n *node, err e
 		return n, fmt.Errorf("cannot load lexicons: %w", err)
 	}
 	httpClient := &http.Client{Timeout: 15 * time.Second}
+	plcMetrics := metrics.NewSet()
 	var plc *identity.PLCClient
 	if cfg.PLCURL != "" {
-		plc = &identity.PLCClient{BaseURL: strings.TrimSuffix(cfg.PLCURL, "/"), HTTP: httpClient}
+		plcHTTP := &http.Client{Timeout: 15 * time.Second,
+			Transport: newCountingTransport(plcMetrics, "plc", http.DefaultTransport)}
+		plc = &identity.PLCClient{BaseURL: strings.TrimSuffix(cfg.PLCURL, "/"), HTTP: plcHTTP}
 	}
 	dir := &identity.Directory{Resolver: identity.Resolver{PLC: plc, HTTP: httpClient, AllowLocalhost: cfg.Dev}}
 	serviceDID, err := atp.ParseDID("did:web:" + strings.ReplaceAll(cfg.Hostname, ":", "%3A"))
@@ -154,27 +159,31 @@ func openNode(ctx context.Context, cfg Config, log *slog.Logger) (n *node, err e
 	if plc != nil {
 		method = "plc"
 	}
-	n.http, err = httpapi.New(httpapi.Config{
-		Hostname: cfg.Hostname, PublicURL: cfg.PublicURL, ServiceDID: serviceDID, Version: version,
-		AdminPassword: cfg.AdminPassword, InviteRequired: cfg.InviteRequired, DevMode: cfg.Dev,
-		BlobUploadLimit: cfg.BlobUploadLimit, ContactEmail: cfg.ContactEmail,
-		PrivacyPolicy: cfg.PrivacyPolicy, TermsOfService: cfg.TermsOfService, AccountDIDMethod: method,
-	}, httpapi.Deps{
-		Logger: log, Catalog: catalog, Registry: n.reg, Sequencer: n.seq, EventLog: n.events,
-		ServerDB: n.server, Blobs: blobs, Directory: dir, PLC: plc, RotationKey: rotation,
-		Sessions: sessions, ServiceAuth: svcAuth, Invites: invites,
-		EmailTokens: account.NewEmailTokens(n.server, account.EmailTokenConfig{}),
-		Mailer:      mailer, Index: account.NewIndex(n.server), Handles: handles, Sealer: sealer,
-	})
-	if err != nil {
-		return n, err
-	}
+	sets := []*metrics.Set{n.reg.Metrics(), n.seq.Metrics(), plcMetrics}
 	if len(cfg.Relays) > 0 {
 		n.crawl, err = pdssync.NewCrawler(pdssync.CrawlerConfig{Hostname: cfg.Hostname, Relays: cfg.Relays,
 			Interval: cfg.CrawlInterval, Sequencer: n.seq, DB: n.server, Logger: log})
 		if err != nil {
 			return n, err
 		}
+		sets = append(sets, n.crawl.Metrics())
+	}
+	n.http, err = httpapi.New(httpapi.Config{
+		Hostname: cfg.Hostname, PublicURL: cfg.PublicURL, ServiceDID: serviceDID, Version: version,
+		AdminPassword: cfg.AdminPassword, InviteRequired: cfg.InviteRequired, DevMode: cfg.Dev,
+		BlobUploadLimit: cfg.BlobUploadLimit, ContactEmail: cfg.ContactEmail,
+		PrivacyPolicy: cfg.PrivacyPolicy, TermsOfService: cfg.TermsOfService, AccountDIDMethod: method,
+		MetricsToken: cfg.MetricsToken,
+	}, httpapi.Deps{
+		Logger: log, Catalog: catalog, Registry: n.reg, Sequencer: n.seq, EventLog: n.events,
+		ServerDB: n.server, Blobs: blobs, Directory: dir, PLC: plc, RotationKey: rotation,
+		Sessions: sessions, ServiceAuth: svcAuth, Invites: invites,
+		EmailTokens: account.NewEmailTokens(n.server, account.EmailTokenConfig{}),
+		Mailer:      mailer, Index: account.NewIndex(n.server), Handles: handles, Sealer: sealer,
+		MetricSets: sets,
+	})
+	if err != nil {
+		return n, err
 	}
 	return n, nil
 }
