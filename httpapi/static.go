@@ -31,6 +31,8 @@ func (s *Server) serveStatic(rc *fasthttp.RequestCtx, path string) {
 		s.serviceDIDDocument(rc)
 	case "/.well-known/atproto-did":
 		s.atprotoDID(rc)
+	case "/tls-check", "/_allow-cert":
+		s.tlsCheck(rc)
 	default:
 		rc.SetStatusCode(http.StatusNotFound)
 		rc.SetContentType("text/plain; charset=utf-8")
@@ -103,4 +105,33 @@ func (s *Server) atprotoDID(rc *fasthttp.RequestCtx) {
 	}
 	rc.SetContentType("text/plain; charset=utf-8")
 	rc.SetBodyString(did.String())
+}
+
+// tlsCheck answers a reverse proxy's on-demand TLS question ("may I get a
+// certificate for ?domain=?"): yes for this server's host name and for
+// the handles of its accounts, no otherwise.
+func (s *Server) tlsCheck(rc *fasthttp.RequestCtx) {
+	domain := strings.ToLower(string(rc.QueryArgs().Peek("domain")))
+	if domain == "" {
+		writeError(rc, invalidRequest("bad or missing domain query param"))
+		return
+	}
+	if domain == strings.ToLower(s.cfg.Hostname) {
+		rc.SetStatusCode(http.StatusOK)
+		return
+	}
+	h, err := atp.ParseHandle(domain)
+	if err == nil {
+		var did atp.DID
+		if did, err = s.d.Index.HandleDID(h); err == nil && !did.IsZero() {
+			b, _ := json.Marshal(map[string]string{"success": "true"})
+			rc.SetContentType("application/json; charset=utf-8")
+			rc.SetBody(b)
+			return
+		}
+	}
+	if err != nil && !errors.Is(err, kv.ErrNotFound) && !errors.Is(err, atp.ErrInvalidHandle) {
+		s.log.Error("cannot check a TLS domain", "err", err)
+	}
+	writeError(rc, xerr(http.StatusNotFound, "NotFound", "handle not found for this domain"))
 }

@@ -65,3 +65,12 @@ func TestMustAccount(t *testing.T) {
 		t.Fatalf("atproto-did: %s", r.Body)
 	}
 }
+
+func TestTLSCheck(t *testing.T) {
+	n := mustNode(t, nodeOptions{})
+	n.mustAccount(t, "alice.test")
+	expect(t, n.request(t, "GET", "/tls-check?domain=alice.test", nil, nil), 200, "")
+	expect(t, n.request(t, "GET", "/tls-check?domain=localhost", nil, nil), 200, "")
+	expect(t, n.request(t, "GET", "/tls-check?domain=nobody.test", nil, nil), 404, "NotFound")
+	expect(t, n.request(t, "GET", "/tls-check", nil, nil), 400, "InvalidRequest")
+}
