@@ -219,6 +219,14 @@ await scenario('accounts', async (s) => {
     },
   )
 
+  await s.step('two concurrent refreshes of one token (two app tabs) yield the same next session', async () => {
+    const t = (await newAgent().login({ identifier: user.handle, password: user.password })).data.refreshJwt
+    const [x, y] = await Promise.all([refresh(t), refresh(t)])
+    assert.equal(jwtPayload(x.data.refreshJwt).jti, jwtPayload(y.data.refreshJwt).jti)
+    const next = await refresh(x.data.refreshJwt)
+    assert.equal(next.data.did, did)
+  })
+
   await s.step("the client's own refresh keeps the session working", async () => {
     const before = session.session.refreshJwt
     await session.refreshSession()

@@ -3,7 +3,7 @@
 // never uploaded, and uploads at and over the node's limit. The harness
 // starts this node with a small --blob-upload-limit and passes it in
 // BOLTSKY_BLOB_UPLOAD_LIMIT.
-import { BlobRef, assert, createAccount, env, expectXrpcError, rawCid, scenario, tinyPNG } from './lib.mjs'
+import { BlobRef, assert, createAccount, env, expectXrpcError, newAgent, rawCid, scenario, tinyPNG } from './lib.mjs'
 
 const POST = 'app.bsky.feed.post'
 const rkeyOf = (uri) => uri.split('/').pop()
@@ -72,6 +72,13 @@ await scenario('blobs', async (s) => {
     assert.ok(data.cids.includes(rawCid(tinyPNG)), `cids ${JSON.stringify(data.cids)}`)
   })
 
+  await s.step('uploadBlob without a session is AuthMissing', async () => {
+    await expectXrpcError(newAgent().com.atproto.repo.uploadBlob(tinyPNG, { encoding: 'image/png' }), {
+      status: 401,
+      error: 'AuthMissing',
+    })
+  })
+
   await s.step('a post naming a blob never uploaded is BlobNotFound', async () => {
     const missing = Buffer.from('never uploaded')
     const record = {
@@ -92,6 +99,12 @@ await scenario('blobs', async (s) => {
       status: 400,
       error: 'BlobNotFound',
     })
+  })
+
+  await s.step('deleting the only post that names the blob drops it from listBlobs', async () => {
+    await repo().deleteRecord({ repo: user.did, collection: POST, rkey: rkeyOf(post.uri) })
+    const { data } = await user.agent.com.atproto.sync.listBlobs({ did: user.did })
+    assert.ok(!data.cids.includes(rawCid(tinyPNG)), `cids ${JSON.stringify(data.cids)}`)
   })
 
   await s.step('uploadBlob of exactly the limit is accepted', async () => {

@@ -87,4 +87,11 @@ await scenario('delete account', async (s) => {
       },
     )
   })
+
+  await s.step('the handle and email are free again for a new account', async () => {
+    const again = newAgent()
+    const res = await again.createAccount({ handle: user.handle, email: user.email, password: user.password })
+    assert.equal(res.data.handle, user.handle)
+    assert.notEqual(res.data.did, user.did)
+  })
 })

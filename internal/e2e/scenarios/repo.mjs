@@ -447,6 +447,67 @@ await scenario('repo', async (s) => {
     }
   })
 
+  await s.step('two writes racing on the same swapCommit: one commits, the other is InvalidSwap', async () => {
+    const { data: base } = await repo.createRecord({
+      repo: did,
+      collection: THING,
+      record: { $type: THING, race: 'base' },
+    })
+    const attempt = (n) =>
+      repo.createRecord({
+        repo: did,
+        collection: THING,
+        record: { $type: THING, race: n },
+        swapCommit: base.commit.cid,
+      })
+    const results = await Promise.allSettled([attempt(1), attempt(2)])
+    const won = results.filter((r) => r.status === 'fulfilled')
+    const lost = results.filter((r) => r.status === 'rejected')
+    assert.equal(won.length, 1, `outcomes: ${results.map((r) => r.status).join(', ')}`)
+    await expectXrpcError(Promise.reject(lost[0].reason), { status: 400, error: 'InvalidSwap' })
+  })
+
+  await s.step('concurrent writes without swaps all commit, each record once', async () => {
+    const n = 24
+    const created = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        repo.createRecord({ repo: did, collection: THING, rkey: `burst${i}`, record: { $type: THING, burst: i } }),
+      ),
+    )
+    const revs = created.map((c) => c.data.commit.rev)
+    assert.equal(new Set(revs).size, n, 'each write has its own commit revision')
+    const { data } = await repo.listRecords({ repo: did, collection: THING, limit: 100 })
+    const bursts = data.records.filter((r) => rkeyOf(r.uri).startsWith('burst'))
+    assert.equal(bursts.length, n)
+  })
+
+  await s.step('applyWrites of more than 200 writes is refused', async () => {
+    const writes = Array.from({ length: 201 }, (_, i) => ({
+      $type: 'com.atproto.repo.applyWrites#create',
+      collection: THING,
+      rkey: `many${i}`,
+      value: { $type: THING, i },
+    }))
+    await expectXrpcError(repo.applyWrites({ repo: did, writes }), { status: 400, error: 'InvalidRequest' })
+    await expectXrpcError(repo.getRecord({ repo: did, collection: THING, rkey: 'many0' }), {
+      status: 400,
+      error: 'RecordNotFound',
+    })
+  })
+
+  await s.step('applyWrites of exactly 200 writes is accepted', async () => {
+    const writes = Array.from({ length: 200 }, (_, i) => ({
+      $type: 'com.atproto.repo.applyWrites#create',
+      collection: THING,
+      rkey: `many${i}`,
+      value: { $type: THING, i },
+    }))
+    const { data } = await repo.applyWrites({ repo: did, writes })
+    assert.equal(data.results.length, 200)
+    const got = await repo.getRecord({ repo: did, collection: THING, rkey: 'many199' })
+    assert.deepEqual(got.data.value, { $type: THING, i: 199 })
+  })
+
   await s.step('describeRepo of an unknown repo is RepoNotFound', async () => {
     await expectXrpcError(repo.describeRepo({ repo: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa' }), {
       status: 400,
