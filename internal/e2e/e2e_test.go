@@ -3,11 +3,14 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -171,13 +174,20 @@ func prerequisites(t *testing.T) string {
 	node, err := exec.LookPath("node")
 	if err != nil {
 		lacks = append(lacks, "node is not on PATH")
+	} else if v, err := nodeMajor(t.Context(), node); err != nil || v < 20 {
+		lacks = append(lacks, fmt.Sprintf("%s is not Node 20 or later (major %d, %v)", node, v, err))
 	}
 	if m := os.Getenv(envNodeModules); m == "" {
 		lacks = append(lacks, envNodeModules+" is unset (bash internal/e2e/install.sh prints the value)")
 	} else if _, err := os.Stat(filepath.Join(m, "@atproto", "api", "package.json")); err != nil {
 		lacks = append(lacks, fmt.Sprintf("%s=%s holds no @atproto/api (bash internal/e2e/install.sh)", envNodeModules, m))
 	}
-	if os.Getenv(plctest.EnvURL) == "" {
+	if u := os.Getenv(plctest.EnvURL); u != "" {
+		if !isLoopbackURL(u) {
+			// Scenarios create DIDs there; never on a shared directory.
+			t.Fatalf("%s=%s is not on this machine; the scenarios create DIDs in it", plctest.EnvURL, u)
+		}
+	} else {
 		if m := os.Getenv(plctest.EnvNodeModules); m == "" {
 			lacks = append(lacks, fmt.Sprintf("no PLC directory: neither %s nor %s is set (bash internal/plctest/install.sh prints the latter)", plctest.EnvURL, plctest.EnvNodeModules))
 		} else if _, err := os.Stat(filepath.Join(m, "@did-plc", "server", "package.json")); err != nil {
@@ -188,6 +198,32 @@ func prerequisites(t *testing.T) string {
 		missing(t, strings.Join(lacks, "; "))
 	}
 	return node
+}
+
+// nodeMajor returns the major version of the node executable.
+func nodeMajor(ctx context.Context, node string) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, node, "--version").Output()
+	if err != nil {
+		return 0, err
+	}
+	major, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(string(out)), "v"), ".")
+	return strconv.Atoi(major)
+}
+
+// isLoopbackURL reports whether raw is an http URL on this machine.
+func isLoopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // missing skips t for a missing prerequisite, or fails it when
