@@ -24,6 +24,8 @@ type call struct {
 	rc    *fasthttp.RequestCtx
 	nsid  atp.NSID
 	route *route
+	// id names the request in logs and the X-Request-Id header.
+	id string
 	// params are the checked query parameters.
 	params lexicon.Params
 	// auth is who is calling.

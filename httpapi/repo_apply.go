@@ -98,6 +98,9 @@ func (s *Server) repoApplyWrites(c *call) error {
 	if err != nil {
 		return err
 	}
+	if err := s.consumeWritePoints(c, writePoints(req.Writes)); err != nil {
+		return err
+	}
 	res, err := s.d.Registry.Write(c.ctx, did, req)
 	if err != nil {
 		return s.repoWriteError(c.ctx, did, &req, err)

@@ -80,6 +80,9 @@ func (s *Server) repoCreateRecord(c *call) error {
 	req := actor.WriteRequest{SwapCommit: swapCommit, Writes: []actor.Write{{
 		Action: actor.Create, Collection: coll, RKey: rkey, Record: p.cbor, Blobs: p.blobs,
 	}}}
+	if err := s.consumeWritePoints(c, createPoints); err != nil {
+		return err
+	}
 	res, err := s.d.Registry.Write(c.ctx, did, req)
 	if err != nil {
 		return s.repoWriteError(c.ctx, did, &req, err)
@@ -156,6 +159,13 @@ func (s *Server) repoPutRecord(c *call) error {
 	req := actor.WriteRequest{SwapCommit: swapCommit, Writes: []actor.Write{{
 		Action: actor.Put, Collection: coll, RKey: rkey, Record: p.cbor, Blobs: p.blobs, SwapRecord: swapRecord,
 	}}}
+	points := createPoints
+	if cur.Defined() {
+		points = updatePoints
+	}
+	if err := s.consumeWritePoints(c, points); err != nil {
+		return err
+	}
 	res, err := s.d.Registry.Write(c.ctx, did, req)
 	if err != nil {
 		return s.repoWriteError(c.ctx, did, &req, err)
@@ -249,6 +259,9 @@ func (s *Server) repoDeleteRecord(c *call) error {
 		w.SwapRecord = &swapRecord
 	}
 	req := actor.WriteRequest{SwapCommit: swapCommit, Writes: []actor.Write{w}}
+	if err := s.consumeWritePoints(c, deletePoints); err != nil {
+		return err
+	}
 	res, err := s.d.Registry.Write(c.ctx, did, req)
 	if errors.Is(err, actor.ErrRecordNotFound) {
 		// Deleted meanwhile by another request.

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -135,7 +137,8 @@ func (s *Server) serveXRPC(rc *fasthttp.RequestCtx, nsid string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()
-	c := &call{s: s, ctx: ctx, rc: rc, nsid: parsed, route: r}
+	c := &call{s: s, ctx: ctx, rc: rc, nsid: parsed, route: r, id: requestID(rc)}
+	rc.Response.Header.Set("X-Request-Id", c.id)
 	if err := s.run(c); err != nil {
 		s.fail(c, err)
 	}
@@ -144,6 +147,9 @@ func (s *Server) serveXRPC(rc *fasthttp.RequestCtx, nsid string) {
 // run checks a call in the reference's order (params, auth, input) and
 // runs its handler.
 func (s *Server) run(c *call) error {
+	if err := s.checkGlobal(c); err != nil {
+		return err
+	}
 	q, err := url.ParseQuery(string(c.rc.URI().QueryString()))
 	if err != nil {
 		return invalidRequest("malformed query string")
@@ -161,6 +167,9 @@ func (s *Server) run(c *call) error {
 			return err
 		}
 	}
+	if err := s.checkRoute(c); err != nil {
+		return err
+	}
 	return c.route.handler(c)
 }
 
@@ -168,7 +177,30 @@ func (s *Server) run(c *call) error {
 func (s *Server) fail(c *call, err error) {
 	xe, internal := toXRPC(err)
 	if internal {
-		s.log.Error("request failed", "nsid", c.nsid.String(), "err", err)
+		s.log.Error("request failed", "request_id", c.id, "nsid", c.nsid.String(), "err", err)
+	} else {
+		s.log.Debug("request refused", "request_id", c.id, "nsid", c.nsid.String(), "status", xe.Status, "error", xe.Name)
 	}
 	writeError(c.rc, xe)
+}
+
+// requestID returns the caller's X-Request-Id when it is a sane token
+// (a proxy's id), else a fresh random one; it names the request in logs
+// and in the response.
+func requestID(rc *fasthttp.RequestCtx) string {
+	if id := rc.Request.Header.Peek("X-Request-Id"); len(id) > 0 && len(id) <= 64 {
+		ok := true
+		for _, b := range id {
+			if !(b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '-' || b == '_' || b == '.') {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return string(id)
+		}
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

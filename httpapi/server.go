@@ -64,6 +64,9 @@ type Config struct {
 	AccountDIDMethod string
 	// MetricsToken, when set, must come as a bearer token on /metrics.
 	MetricsToken string
+	// RateLimits turns on the reference's rate limits: per IP, per route
+	// and per account for record writes.
+	RateLimits bool
 }
 
 func (c Config) withDefaults() Config {
@@ -142,6 +145,7 @@ type Server struct {
 	routes  map[string]*route
 	http    *fasthttp.Server
 	metrics httpMetrics
+	limits  *rateLimits
 }
 
 // New returns a Server; Serve runs it.
@@ -162,7 +166,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Catalog == nil || d.Registry == nil || d.ServerDB == nil {
 		return nil, errors.New("httpapi: catalog, registry and server database are required")
 	}
-	s := &Server{cfg: cfg, d: d, log: d.Logger, metrics: newHTTPMetrics()}
+	s := &Server{cfg: cfg, d: d, log: d.Logger, metrics: newHTTPMetrics(), limits: newRateLimits(cfg.RateLimits)}
 	if err := s.buildRoutes(); err != nil {
 		return nil, err
 	}

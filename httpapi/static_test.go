@@ -74,3 +74,19 @@ func TestTLSCheck(t *testing.T) {
 	expect(t, n.request(t, "GET", "/tls-check?domain=nobody.test", nil, nil), 404, "NotFound")
 	expect(t, n.request(t, "GET", "/tls-check", nil, nil), 400, "InvalidRequest")
 }
+
+func TestRequestID(t *testing.T) {
+	n := mustNode(t, nodeOptions{})
+	r := n.query(t, "com.atproto.server.describeServer", "", "")
+	if id := r.Header.Get("X-Request-Id"); len(id) != 16 {
+		t.Fatalf("X-Request-Id %q", id)
+	}
+	r = n.request(t, "GET", "/xrpc/com.atproto.server.describeServer", map[string]string{"X-Request-Id": "proxy-abc.1"}, nil)
+	if id := r.Header.Get("X-Request-Id"); id != "proxy-abc.1" {
+		t.Fatalf("X-Request-Id %q, want the proxy's", id)
+	}
+	r = n.request(t, "GET", "/xrpc/com.atproto.server.describeServer", map[string]string{"X-Request-Id": "bad id/with space"}, nil)
+	if id := r.Header.Get("X-Request-Id"); id == "bad id/with space" || len(id) != 16 {
+		t.Fatalf("X-Request-Id %q", id)
+	}
+}
