@@ -144,6 +144,24 @@ await scenario('accounts', async (s) => {
     },
   )
 
+  await s.step('handles are case-insensitive: login and resolveHandle in upper case', async () => {
+    const res = await newAgent().login({ identifier: user.handle.toUpperCase(), password: user.password })
+    assert.equal(res.data.did, did)
+    assert.equal(res.data.handle, user.handle)
+    const resolved = await newAgent().com.atproto.identity.resolveHandle({ handle: user.handle.toUpperCase() })
+    assert.equal(resolved.data.did, did)
+  })
+
+  await s.step('createAccount lower-cases a mixed-case handle and refuses a taken email in another case', async () => {
+    const input = newAccountInput('mix')
+    const res = await newAgent().createAccount({ ...input, handle: input.handle.replace(/^mix/, 'MiX') })
+    assert.equal(res.data.handle, input.handle)
+    await expectXrpcError(newAgent().createAccount({ ...newAccountInput('dup'), email: user.email.toUpperCase() }), {
+      status: 400,
+      error: 'InvalidRequest',
+    })
+  })
+
   await s.step('login by email', async () => {
     const a = newAgent()
     const res = await a.login({ identifier: user.email, password: user.password })
