@@ -11,7 +11,10 @@
 //     deletion, did:web accounts). Each runs its steps in order against the
 //     node named by BOLTSKY_URL, prints one line per step and a summary,
 //     and exits non-zero at the first failing step. scenarios/lib.mjs
-//     documents the environment they read.
+//     documents the environment they read. A step the server does not
+//     pass yet carries a knownFailure mark naming the missing behaviour:
+//     it still runs, its failure is reported as a skipped subtest, and
+//     the scenario fails once it passes, until the mark is removed.
 //   - e2e_test.go builds ./cmd/boltsky once into a temporary directory,
 //     starts the PLC directory once, then for each scenario starts its own
 //     node (on a free port, with its own data directory and the flags the
