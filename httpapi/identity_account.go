@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/boltsky/boltsky/account"
-	"github.com/boltsky/boltsky/actor"
 	"github.com/boltsky/boltsky/atp"
 	"github.com/boltsky/boltsky/atp/crypto"
 	"github.com/boltsky/boltsky/identity"
@@ -18,23 +17,11 @@ import (
 // without a rotation key.
 var errNoRotationKey = errors.New("httpapi: server has no PLC rotation key")
 
-// identityState reads did's stored state from its account file. An
-// account this node does not hold fails with actor.ErrAccountNotFound.
-func (s *Server) identityState(ctx context.Context, did atp.DID) (kv.AccountState, error) {
-	var st kv.AccountState
-	err := s.d.Registry.View(ctx, did, func(tx *kv.AccountTx) error {
-		var err error
-		st, err = tx.AccountState()
-		return err
-	})
-	return st, err
-}
-
 // identityCaller reads the calling account's state, refusing a caller
 // whose account is gone the way the reference does (403 AccountNotFound).
 func (s *Server) identityCaller(c *call) (kv.AccountState, error) {
-	st, err := s.identityState(c.ctx, c.auth.did)
-	if errors.Is(err, actor.ErrAccountNotFound) {
+	st, err := s.srvState(c.ctx, c.auth.did)
+	if errors.Is(err, errSrvNoAccount) {
 		return st, account.ErrAccountNotFound
 	}
 	return st, err
@@ -86,8 +73,8 @@ func (s *Server) identityLocalDocument(ctx context.Context, did atp.DID) (doc *i
 	if !s.identityServesDIDWeb(did) {
 		return nil, false, nil
 	}
-	st, err := s.identityState(ctx, did)
-	if errors.Is(err, actor.ErrAccountNotFound) {
+	st, err := s.srvState(ctx, did)
+	if errors.Is(err, errSrvNoAccount) {
 		return nil, true, fmt.Errorf("%w: %s is not hosted here", identity.ErrDIDNotFound, did)
 	}
 	if err != nil {

@@ -42,8 +42,8 @@ func (s *Server) getRecommendedDidCredentials(c *call) error {
 // com.atproto.identity.requestPlcOperationSignature: it mails the account
 // a one-time token that signPlcOperation requires.
 func (s *Server) requestPlcOperationSignature(c *call) error {
-	st, err := s.identityState(c.ctx, c.auth.did)
-	if errors.Is(err, actor.ErrAccountNotFound) {
+	st, err := s.srvState(c.ctx, c.auth.did)
+	if errors.Is(err, errSrvNoAccount) {
 		return invalidRequest("account not found")
 	}
 	if err != nil {

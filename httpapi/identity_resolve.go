@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/boltsky/boltsky/actor"
 	"github.com/boltsky/boltsky/atp"
 	"github.com/boltsky/boltsky/identity"
 	"github.com/boltsky/boltsky/kv"
@@ -185,8 +184,8 @@ func (s *Server) identityLocalHandle(ctx context.Context, h atp.Handle) (did atp
 	if err != nil {
 		return atp.DID{}, false, err
 	}
-	st, err := s.identityState(ctx, did)
-	if errors.Is(err, actor.ErrAccountNotFound) {
+	st, err := s.srvState(ctx, did)
+	if errors.Is(err, errSrvNoAccount) {
 		return atp.DID{}, false, nil
 	}
 	if err != nil {

@@ -39,18 +39,11 @@ func (s *Server) repoLocalDID(raw string) (did atp.DID, ok bool, err error) {
 // repoState reads the state of a local account; ok is false when this
 // node holds no such account (or only a deleted one).
 func (s *Server) repoState(ctx context.Context, did atp.DID) (st kv.AccountState, ok bool, err error) {
-	err = s.d.Registry.View(ctx, did, func(tx *kv.AccountTx) error {
-		var err error
-		st, err = tx.AccountState()
-		return err
-	})
-	if isAccountMissing(err) || errors.Is(err, kv.ErrNotFound) {
+	st, err = s.srvState(ctx, did)
+	if errors.Is(err, errSrvNoAccount) {
 		return st, false, nil
 	}
-	if err != nil {
-		return st, false, err
-	}
-	return st, st.Status != kv.StatusDeleted, nil
+	return st, err == nil, err
 }
 
 // repoReadable reports whether an account's repository is served to

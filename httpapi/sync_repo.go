@@ -9,7 +9,6 @@ import (
 
 	"github.com/ipfs/go-cid"
 
-	"github.com/boltsky/boltsky/actor"
 	"github.com/boltsky/boltsky/atp"
 	"github.com/boltsky/boltsky/atp/car"
 	"github.com/boltsky/boltsky/atp/dagcbor"
@@ -34,15 +33,7 @@ func (c *call) syncDID() (atp.DID, error) {
 // as the reference does: its own session and the admin see it in every
 // state, others only while it is active. It returns the account state.
 func (s *Server) availableRepo(c *call, did atp.DID) (kv.AccountState, error) {
-	var st kv.AccountState
-	err := s.d.Registry.View(c.ctx, did, func(tx *kv.AccountTx) error {
-		var err error
-		st, err = tx.AccountState()
-		return err
-	})
-	if errors.Is(err, actor.ErrAccountNotFound) || errors.Is(err, kv.ErrNotFound) || st.Status == kv.StatusDeleted {
-		return st, xerr(http.StatusBadRequest, "RepoNotFound", "Could not find repo for DID: %s", did)
-	}
+	st, err := s.srvStateOr(c.ctx, did, xerr(http.StatusBadRequest, "RepoNotFound", "Could not find repo for DID: %s", did))
 	if err != nil {
 		return st, err
 	}
