@@ -38,6 +38,7 @@ var allowedImports = map[string][]string{
 	"httpapi":     {"*"},
 	"bench":       {"atp/*"},
 	"cmd/*":       {"*"},
+	"deploy":      nil,
 	"lexicons":    nil,
 	"internal/*":  {"*"},
 }
