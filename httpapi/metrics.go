@@ -19,6 +19,8 @@ type httpMetrics struct {
 	blobIn   *metrics.Counter
 	blobOut  *metrics.Counter
 	requests *metrics.Counter
+	proxyOK  *metrics.Counter
+	proxyErr *metrics.Counter
 }
 
 var requestBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
@@ -30,6 +32,8 @@ func newHTTPMetrics() httpMetrics {
 		blobIn:   set.NewCounter("boltsky_blob_bytes_in_total"),
 		blobOut:  set.NewCounter("boltsky_blob_bytes_out_total"),
 		requests: set.NewCounter("boltsky_http_requests_total"),
+		proxyOK:  set.NewCounter(`boltsky_proxy_requests_total{result="ok"}`),
+		proxyErr: set.NewCounter(`boltsky_proxy_requests_total{result="failed"}`),
 	}
 }
 
@@ -63,4 +67,13 @@ func (s *Server) serveMetrics(rc *fasthttp.RequestCtx) {
 		set.WritePrometheus(w)
 	}
 	metrics.WriteProcessMetrics(w)
+}
+
+// proxied counts one call forwarded upstream.
+func (m httpMetrics) proxied(ok bool) {
+	if ok {
+		m.proxyOK.Inc()
+	} else {
+		m.proxyErr.Inc()
+	}
 }

@@ -131,7 +131,13 @@ func (s *Server) serveXRPC(rc *fasthttp.RequestCtx, nsid string) {
 			return
 		}
 	}
-	if r == nil {
+	aud, base, upstream, err := s.proxyTarget(rc, nsid)
+	if err != nil {
+		writeError(rc, err.(*Error))
+		return
+	}
+	upstream = upstream && s.shouldProxy(nsid, r != nil, aud, len(rc.Request.Header.Peek("atproto-proxy")) > 0)
+	if r == nil && !upstream {
 		writeError(rc, xerr(http.StatusNotImplemented, "MethodNotImplemented", "Method Not Implemented"))
 		return
 	}
@@ -139,6 +145,13 @@ func (s *Server) serveXRPC(rc *fasthttp.RequestCtx, nsid string) {
 	defer cancel()
 	c := &call{s: s, ctx: ctx, rc: rc, nsid: parsed, route: r, id: requestID(rc)}
 	rc.Response.Header.Set("X-Request-Id", c.id)
+	if upstream {
+		label = "proxy"
+		if err := s.serveProxy(c, aud, base); err != nil {
+			s.fail(c, err)
+		}
+		return
+	}
 	if err := s.run(c); err != nil {
 		s.fail(c, err)
 	}

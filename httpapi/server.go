@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -67,6 +68,10 @@ type Config struct {
 	// RateLimits turns on the reference's rate limits: per IP, per route
 	// and per account for record writes.
 	RateLimits bool
+	// AppView and Chat are where app.bsky.* and chat.bsky.* calls go
+	// when they name no service in atproto-proxy.
+	AppView ServiceRef
+	Chat    ServiceRef
 }
 
 func (c Config) withDefaults() Config {
@@ -146,6 +151,8 @@ type Server struct {
 	http    *fasthttp.Server
 	metrics httpMetrics
 	limits  *rateLimits
+	// proxyClient carries proxied calls upstream.
+	proxyClient *http.Client
 }
 
 // New returns a Server; Serve runs it.
@@ -166,7 +173,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Catalog == nil || d.Registry == nil || d.ServerDB == nil {
 		return nil, errors.New("httpapi: catalog, registry and server database are required")
 	}
-	s := &Server{cfg: cfg, d: d, log: d.Logger, metrics: newHTTPMetrics(), limits: newRateLimits(cfg.RateLimits)}
+	s := &Server{cfg: cfg, d: d, log: d.Logger, metrics: newHTTPMetrics(), limits: newRateLimits(cfg.RateLimits),
+		proxyClient: newProxyClient()}
 	if err := s.buildRoutes(); err != nil {
 		return nil, err
 	}
