@@ -153,7 +153,7 @@ func mustNode(tb testing.TB, o nodeOptions) *testNode {
 		Hostname: hostname, PublicURL: publicURL, ServiceDID: serviceDID, Version: "test",
 		AdminPassword: adminPassword, InviteRequired: o.inviteRequired, DevMode: true,
 		BlobUploadLimit: o.blobLimit, AccountDIDMethod: method, MetricsToken: o.metricsToken,
-		RateLimits: o.rateLimits, AppView: o.appView,
+		RateLimits: o.rateLimits, AppView: o.appView, DIDDocWithSession: true,
 	}, httpapi.Deps{
 		Logger: logger, Catalog: catalog, Registry: reg, Sequencer: seq, EventLog: events,
 		ServerDB: db, Blobs: blobs, Directory: dir2, PLC: plc, RotationKey: rotation,

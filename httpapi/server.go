@@ -68,6 +68,9 @@ type Config struct {
 	// RateLimits turns on the reference's rate limits: per IP, per route
 	// and per account for record writes.
 	RateLimits bool
+	// DIDDocWithSession adds the account's DID document to session
+	// answers (createSession, getSession, refreshSession).
+	DIDDocWithSession bool
 	// AppView and Chat are where app.bsky.* and chat.bsky.* calls go
 	// when they name no service in atproto-proxy.
 	AppView ServiceRef

@@ -8,6 +8,7 @@ import (
 	"github.com/boltsky/boltsky/account"
 	"github.com/boltsky/boltsky/actor"
 	"github.com/boltsky/boltsky/atp"
+	"github.com/boltsky/boltsky/identity"
 	"github.com/boltsky/boltsky/kv"
 )
 
@@ -29,6 +30,29 @@ type srvSessionOut struct {
 	EmailConfirmed bool   `json:"emailConfirmed"`
 	Active         bool   `json:"active"`
 	Status         string `json:"status,omitempty"`
+	// DIDDoc is sent when Config.DIDDocWithSession is set.
+	DIDDoc *identity.Document `json:"didDoc,omitempty"`
+}
+
+// withDIDDoc adds the account's DID document to a session answer when
+// configured to, as the reference's PDS_ENABLE_DID_DOC_WITH_SESSION does,
+// so clients learn which PDS to talk to. A document that cannot be had is
+// left out rather than failing the sign-in.
+func (s *Server) withDIDDoc(ctx context.Context, out srvSessionOut, st kv.AccountState) srvSessionOut {
+	if !s.cfg.DIDDocWithSession {
+		return out
+	}
+	key, err := s.srvSigningKey(st)
+	if err != nil {
+		return out
+	}
+	doc, err := s.srvDIDDocument(ctx, st, key.Public(), false)
+	if err != nil {
+		s.log.Warn("cannot include the DID document in a session", "did", st.DID.String(), "err", err)
+		return out
+	}
+	out.DIDDoc = doc
+	return out
 }
 
 func srvSession(st kv.AccountState, tokens account.SessionTokens) srvSessionOut {
@@ -66,7 +90,7 @@ func (s *Server) srvCreateSession(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.writeJSON(srvSession(st, tokens))
+	return c.writeJSON(s.withDIDDoc(c.ctx, srvSession(st, tokens), st))
 }
 
 // srvLogin finds the account an identifier names and checks the password
@@ -135,7 +159,7 @@ func (s *Server) srvGetSession(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.writeJSON(srvSession(st, account.SessionTokens{}))
+	return c.writeJSON(s.withDIDDoc(c.ctx, srvSession(st, account.SessionTokens{}), st))
 }
 
 // srvRefreshSession rotates the caller's refresh token.
@@ -152,7 +176,7 @@ func (s *Server) srvRefreshSession(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.writeJSON(srvSession(st, tokens))
+	return c.writeJSON(s.withDIDDoc(c.ctx, srvSession(st, tokens), st))
 }
 
 // srvDeleteSession revokes the caller's refresh token.
