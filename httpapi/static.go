@@ -33,6 +33,8 @@ func (s *Server) serveStatic(rc *fasthttp.RequestCtx, path string) {
 		s.atprotoDID(rc)
 	case "/tls-check", "/_allow-cert":
 		s.tlsCheck(rc)
+	case adminAccountsPath, adminBackupPath, adminRestorePath, adminCompactPath, adminImportPath:
+		s.serveAdminBackup(rc, path)
 	default:
 		rc.SetStatusCode(http.StatusNotFound)
 		rc.SetContentType("text/plain; charset=utf-8")

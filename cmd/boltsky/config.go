@@ -89,23 +89,54 @@ func defaults() Config {
 // loadConfig builds the configuration from defaults, the file named by
 // --config (or BOLTSKY_CONFIG), the environment and the flags in args.
 func loadConfig(args []string, env func(string) string) (Config, error) {
-	cfg := defaults()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	configPath := fs.String("config", env("BOLTSKY_CONFIG"), "TOML configuration file")
-	set := map[string]*string{}
-	forEachField(&cfg, func(key, help string, _ reflect.Value) {
-		set[key] = fs.String(strings.ReplaceAll(key, "_", "-"), "", help)
-	})
+	cf := addConfigFlags(fs, env)
 	if err := fs.Parse(args); err != nil {
+		return defaults(), err
+	}
+	return cf.load(env)
+}
+
+// configFlags are the flags of every setting, and --config, registered
+// on a command's flag set.
+type configFlags struct {
+	fs   *flag.FlagSet
+	path *string
+	vals map[string]*string
+}
+
+// addConfigFlags registers --config and a flag per setting on fs.
+func addConfigFlags(fs *flag.FlagSet, env func(string) string) *configFlags {
+	cf := &configFlags{fs: fs, vals: map[string]*string{}}
+	cf.path = fs.String("config", env("BOLTSKY_CONFIG"), "TOML configuration file")
+	cfg := defaults()
+	forEachField(&cfg, func(key, help string, _ reflect.Value) {
+		cf.vals[key] = fs.String(strings.ReplaceAll(key, "_", "-"), "", help)
+	})
+	return cf
+}
+
+// load builds the configuration after the flag set was parsed: defaults,
+// then the file, the environment and the flags given, each over the
+// last; then derived fields, and the check.
+func (cf *configFlags) load(env func(string) string) (Config, error) {
+	cfg, err := cf.layer(env)
+	if err != nil {
 		return cfg, err
 	}
-	if *configPath != "" {
-		md, err := toml.DecodeFile(*configPath, &cfg)
+	return cfg, cfg.Validate()
+}
+
+// layer is load without the check.
+func (cf *configFlags) layer(env func(string) string) (Config, error) {
+	cfg := defaults()
+	if *cf.path != "" {
+		md, err := toml.DecodeFile(*cf.path, &cfg)
 		if err != nil {
-			return cfg, fmt.Errorf("cannot read config %s: %w", *configPath, err)
+			return cfg, fmt.Errorf("cannot read config %s: %w", *cf.path, err)
 		}
 		if und := md.Undecoded(); len(und) > 0 {
-			return cfg, fmt.Errorf("config %s: unknown keys %v", *configPath, und)
+			return cfg, fmt.Errorf("config %s: unknown keys %v", *cf.path, und)
 		}
 	}
 	var errs []error
@@ -114,9 +145,9 @@ func loadConfig(args []string, env func(string) string) (Config, error) {
 			errs = append(errs, setField(v, key, s))
 		}
 	})
-	fs.Visit(func(f *flag.Flag) {
+	cf.fs.Visit(func(f *flag.Flag) {
 		key := strings.ReplaceAll(f.Name, "-", "_")
-		if p, ok := set[key]; ok {
+		if p, ok := cf.vals[key]; ok {
 			forEachField(&cfg, func(k, _ string, v reflect.Value) {
 				if k == key {
 					errs = append(errs, setField(v, key, *p))
@@ -128,8 +159,11 @@ func loadConfig(args []string, env func(string) string) (Config, error) {
 		return cfg, err
 	}
 	cfg.fill()
-	return cfg, cfg.Validate()
+	return cfg, nil
 }
+
+// file returns the configuration file given, or "".
+func (cf *configFlags) file() string { return *cf.path }
 
 // fill derives fields left empty from the others.
 func (c *Config) fill() {

@@ -33,6 +33,16 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 	switch args[0] {
 	case "serve":
 		err = serve(args[1:], stderr, env)
+	case "backup":
+		err = withSignals(func(ctx context.Context) error { return runBackup(ctx, args[1:], stdout, stderr, env) })
+	case "restore":
+		err = withSignals(func(ctx context.Context) error { return runRestore(ctx, args[1:], stdout, stderr, env) })
+	case "compact":
+		err = withSignals(func(ctx context.Context) error { return runCompact(ctx, args[1:], stdout, stderr, env) })
+	case "admin":
+		err = withSignals(func(ctx context.Context) error { return runAdmin(ctx, args[1:], stdout, stderr, env) })
+	case "config":
+		err = runConfig(args[1:], stdout, stderr, env)
 	case "version":
 		fmt.Fprintln(stdout, version)
 	case "help", "-h", "--help":
@@ -44,6 +54,9 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
+	}
+	if errors.Is(err, errUsage) {
+		return 2
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "boltsky: %v\n", err)
@@ -57,8 +70,29 @@ func usage(w io.Writer) {
 
 commands:
   serve     run a node (boltsky serve -h lists its settings)
+  backup    copy account files while the node runs: --did DID --out FILE, or --all --out DIR
+  restore   check and install backed-up account files: restore FILE|DIR...
+  compact   rewrite an idle account file to reclaim space: --did DID
+  admin     invites, accounts, takedowns, passwords, repository export and import
+  config    check or show the configuration: config check, config show
   version   print the version
+
+Commands other than serve work through a running node (--server URL
+--admin-password PASSWORD, by default the node at the configured listen
+address when one answers) or, when no node runs, on the data directory
+itself (--local). Every command takes serve's settings as flags.
 `)
+}
+
+// errUsage reports a command line that names no valid command; the
+// message was printed already, and the exit code is 2.
+var errUsage = errors.New("usage")
+
+// withSignals runs fn with a context cancelled by SIGINT or SIGTERM.
+func withSignals(fn func(ctx context.Context) error) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return fn(ctx)
 }
 
 // serve runs a node until SIGINT or SIGTERM.

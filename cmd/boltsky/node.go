@@ -41,10 +41,22 @@ type node struct {
 	http   *httpapi.Server
 }
 
+// nodeOptions tune openNodeWith; the zero value is what serve runs.
+type nodeOptions struct {
+	// storage opens every bbolt file. NoSync is only for tests that do
+	// not test durability.
+	storage kv.Options
+}
+
 // openNode opens the storage, starts the sequencer and actors, runs the
 // recovery sweep when the last stop was unclean, and builds the HTTP
 // server.
-func openNode(ctx context.Context, cfg Config, log *slog.Logger) (n *node, err error) {
+func openNode(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
+	return openNodeWith(ctx, cfg, log, nodeOptions{})
+}
+
+// openNodeWith is openNode with options.
+func openNodeWith(ctx context.Context, cfg Config, log *slog.Logger, opts nodeOptions) (n *node, err error) {
 	n = &node{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
@@ -79,10 +91,18 @@ func openNode(ctx context.Context, cfg Config, log *slog.Logger) (n *node, err e
 		return n, err
 	}
 
-	if n.server, err = kv.OpenServer(filepath.Join(cfg.DataDir, "server.db"), kv.Options{}); err != nil {
+	if n.server, err = kv.OpenServer(filepath.Join(cfg.DataDir, "server.db"), opts.storage); err != nil {
 		return n, err
 	}
-	if n.events, err = kv.OpenEventLog(filepath.Join(cfg.DataDir, "events.db"), kv.Options{}); err != nil {
+	// server.db is locked now, so no other node works in this directory.
+	putBack, err := httpapi.SweepAdminTemps(cfg.DataDir)
+	for _, p := range putBack {
+		log.Warn("put back an account file an interrupted restore had set aside", "path", p)
+	}
+	if err != nil {
+		log.Warn("cannot clean up after interrupted backups, restores or compactions", "err", err)
+	}
+	if n.events, err = kv.OpenEventLog(filepath.Join(cfg.DataDir, "events.db"), opts.storage); err != nil {
 		return n, err
 	}
 	if n.seq, err = pdssync.New(pdssync.Config{Log: n.events, Retention: cfg.Retention, Logger: log}); err != nil {
@@ -91,7 +111,7 @@ func openNode(ctx context.Context, cfg Config, log *slog.Logger) (n *node, err e
 	n.seq.Start()
 	n.reg, err = actor.NewRegistry(actor.Config{
 		DataDir: cfg.DataDir, MaxOpenFiles: cfg.MaxOpenFiles, IdleTimeout: cfg.IdleTimeout,
-		OpenKey: sealer.Open, Sequencer: n.seq, Logger: log,
+		Storage: opts.storage, OpenKey: sealer.Open, Sequencer: n.seq, Logger: log,
 	})
 	if err != nil {
 		return n, err
@@ -195,8 +215,7 @@ func (n *node) serve(ctx context.Context) error {
 		return fmt.Errorf("cannot listen on %s: %w", n.cfg.Listen, err)
 	}
 	n.log.Info("boltsky is serving", "listen", ln.Addr().String(), "url", n.cfg.PublicURL, "data", n.cfg.DataDir)
-	errc := make(chan error, 1)
-	go func() { errc <- n.http.Serve(ln) }()
+	errc := n.start(ln)
 	if n.crawl != nil {
 		n.crawl.Start()
 	}
@@ -206,6 +225,14 @@ func (n *node) serve(ctx context.Context) error {
 	case <-ctx.Done():
 		return nil
 	}
+}
+
+// start answers HTTP on ln in the background, without the crawler; the
+// channel receives what Serve returns once it stops.
+func (n *node) start(ln net.Listener) <-chan error {
+	errc := make(chan error, 1)
+	go func() { errc <- n.http.Serve(ln) }()
+	return errc
 }
 
 // close stops everything in order: HTTP, actors, sequencer, files. Each
