@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/boltsky/boltsky/account"
 	"github.com/boltsky/boltsky/atp"
@@ -55,22 +54,11 @@ func identityHidden(st kv.AccountState) bool {
 	return account.SoftDeleted(st) || st.Status == kv.StatusDeactivated || st.Status == kv.StatusDeleted
 }
 
-// identityServesDIDWeb reports whether did is a did:web whose document
-// this server itself serves from the account's state: a host name under
-// one of its user domains.
-func (s *Server) identityServesDIDWeb(did atp.DID) bool {
-	if !did.IsWeb() || strings.Contains(did.Identifier(), ":") {
-		return false
-	}
-	h, err := atp.ParseHandle(did.Identifier())
-	return err == nil && s.d.Handles.IsUserDomain(h)
-}
-
 // identityLocalDocument builds the document of a did:web this server
-// serves (see identityServesDIDWeb) from the account's state, as
+// serves (see srvServesDIDWeb) from the account's state, as
 // /.well-known/did.json serves it; ok is false for other DIDs.
 func (s *Server) identityLocalDocument(ctx context.Context, did atp.DID) (doc *identity.Document, ok bool, err error) {
-	if !s.identityServesDIDWeb(did) {
+	if !s.srvServesDIDWeb(did) {
 		return nil, false, nil
 	}
 	st, err := s.srvState(ctx, did)

@@ -73,7 +73,7 @@ func (s *Server) changeHandle(c *call, did atp.DID, h atp.Handle) error {
 		if err := s.identityPLCHandle(c, did, h); err != nil {
 			return err
 		}
-	} else if !s.identityServesDIDWeb(did) {
+	} else if !s.srvServesDIDWeb(did) {
 		// A did:web this server serves claims whatever handle the
 		// account's state holds; others must claim the new one already.
 		doc, err := s.d.Directory.RefreshDID(c.ctx, did)
