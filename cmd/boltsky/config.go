@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/boltsky/boltsky/atp"
 )
 
 // Config is the whole node configuration. Field tags name the TOML key;
@@ -60,6 +62,21 @@ type Config struct {
 	ContactEmail   string `toml:"contact_email" help:"contact address shown to clients"`
 	PrivacyPolicy  string `toml:"privacy_policy" help:"privacy policy URL"`
 	TermsOfService string `toml:"terms_of_service" help:"terms of service URL"`
+	// Services app.bsky.* and chat.bsky.* calls are proxied to; empty
+	// answers them 501 (atproto-proxy headers still name others).
+	AppViewURL string `toml:"appview_url" help:"app view base URL for app.bsky.* calls (none when empty)"`
+	AppViewDID string `toml:"appview_did" help:"app view service DID, e.g. did:web:api.bsky.app (#bsky_appview is added)"`
+	ChatURL    string `toml:"chat_url" help:"chat service base URL for chat.bsky.* calls (none when empty)"`
+	ChatDID    string `toml:"chat_did" help:"chat service DID, e.g. did:web:api.bsky.chat (#bsky_chat is added)"`
+	// RateLimits turns on per-IP and per-account limits as the
+	// reference PDS sets them.
+	RateLimits bool `toml:"rate_limits" help:"enforce per-IP and per-account rate limits"`
+	// DIDDocInSession adds the account's DID document to session
+	// answers, so that clients learn which PDS serves the account.
+	DIDDocInSession bool `toml:"did_doc_in_session" help:"include the DID document in session answers"`
+	// TempBlobTTL is how long an uploaded blob no record references is
+	// kept before the hourly sweep removes it.
+	TempBlobTTL time.Duration `toml:"temp_blob_ttl" help:"how long unreferenced uploaded blobs are kept"`
 	// MetricsToken protects /metrics: scrapers send it as a bearer token.
 	MetricsToken string `toml:"metrics_token" help:"bearer token required on /metrics (open when empty)"`
 	// Logging.
@@ -82,6 +99,8 @@ func defaults() Config {
 		IdleTimeout:     time.Minute,
 		Retention:       72 * time.Hour,
 		CrawlInterval:   20 * time.Minute,
+		DIDDocInSession: true,
+		TempBlobTTL:     6 * time.Hour,
 		LogLevel:        "info",
 	}
 }
@@ -214,6 +233,25 @@ func (c Config) Validate() error {
 	case "starttls", "tls", "none":
 	default:
 		errs = append(errs, fmt.Errorf("smtp_security %q is not starttls, tls or none", c.SMTPSecurity))
+	}
+	for _, svc := range []struct{ name, url, did string }{
+		{"appview", c.AppViewURL, c.AppViewDID}, {"chat", c.ChatURL, c.ChatDID},
+	} {
+		if (svc.url == "") != (svc.did == "") {
+			errs = append(errs, fmt.Errorf("%s_url and %s_did go together: set both or neither", svc.name, svc.name))
+		}
+		if svc.url != "" && !strings.HasPrefix(svc.url, "https://") && !(c.Dev && strings.HasPrefix(svc.url, "http://")) {
+			errs = append(errs, fmt.Errorf("%s_url %q must be https", svc.name, svc.url))
+		}
+		if svc.did != "" {
+			did, _, _ := strings.Cut(svc.did, "#")
+			if _, err := atp.ParseDID(did); err != nil {
+				errs = append(errs, fmt.Errorf("%s_did: %w", svc.name, err))
+			}
+		}
+	}
+	if c.TempBlobTTL < time.Minute {
+		errs = append(errs, fmt.Errorf("temp_blob_ttl %v is shorter than a minute", c.TempBlobTTL))
 	}
 	for _, d := range c.HandleDomains {
 		if !strings.HasPrefix(d, ".") {

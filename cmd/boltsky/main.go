@@ -41,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 		err = withSignals(func(ctx context.Context) error { return runCompact(ctx, args[1:], stdout, stderr, env) })
 	case "admin":
 		err = withSignals(func(ctx context.Context) error { return runAdmin(ctx, args[1:], stdout, stderr, env) })
+	case "bench":
+		err = runBench(args[1:], stdout, stderr)
 	case "config":
 		err = runConfig(args[1:], stdout, stderr, env)
 	case "version":
@@ -74,6 +76,7 @@ commands:
   restore   check and install backed-up account files: restore FILE|DIR...
   compact   rewrite an idle account file to reclaim space: --did DID
   admin     invites, accounts, takedowns, passwords, repository export and import
+  bench     measure a PDS over the wire, or two side by side (boltsky bench -h)
   config    check or show the configuration: config check, config show
   version   print the version
 

@@ -149,17 +149,19 @@ relays = ["https://relay.example.com"]
 
 	// Errors: each reported, exit 1.
 	r = runCLI(t, nil, "config", "check", "--config", prod, "--public-url", "http://pds.example.com",
-		"--seal-key", "nothex", "--relays", "ftp://relay", "--log-format", "xml", "--handle-domains", "example.com")
+		"--seal-key", "nothex", "--relays", "ftp://relay", "--log-format", "xml", "--handle-domains", "example.com",
+		"--appview-url", "https://api.example.com", "--chat-url", "http://chat.example.com", "--chat-did", "did:web:chat.example.com")
 	if r.Code != 1 {
 		t.Fatalf("bad config: exit %d\n%s", r.Code, r.Stdout)
 	}
 	for _, want := range []string{"error: public_url must be https outside dev mode", "error: seal_key in the configuration is not hex",
-		`error: relay "ftp://relay" is not an http(s) URL`, `error: log_format "xml"`, `error: handle domain "example.com" must start with a dot`} {
+		`error: relay "ftp://relay" is not an http(s) URL`, `error: log_format "xml"`, `error: handle domain "example.com" must start with a dot`,
+		"error: appview_url and appview_did go together", `error: chat_url "http://chat.example.com" must be https`} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("config check lacks %q:\n%s", want, r.Stdout)
 		}
 	}
-	if !strings.Contains(r.Stderr, "the configuration has 5 errors") {
+	if !strings.Contains(r.Stderr, "the configuration has 7 errors") {
 		t.Errorf("stderr %q", r.Stderr)
 	}
 

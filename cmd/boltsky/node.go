@@ -193,7 +193,9 @@ func openNodeWith(ctx context.Context, cfg Config, log *slog.Logger, opts nodeOp
 		AdminPassword: cfg.AdminPassword, InviteRequired: cfg.InviteRequired, DevMode: cfg.Dev,
 		BlobUploadLimit: cfg.BlobUploadLimit, ContactEmail: cfg.ContactEmail,
 		PrivacyPolicy: cfg.PrivacyPolicy, TermsOfService: cfg.TermsOfService, AccountDIDMethod: method,
-		MetricsToken: cfg.MetricsToken,
+		MetricsToken: cfg.MetricsToken, RateLimits: cfg.RateLimits, DIDDocWithSession: cfg.DIDDocInSession,
+		AppView: serviceRef(cfg.AppViewDID, "bsky_appview", cfg.AppViewURL),
+		Chat:    serviceRef(cfg.ChatDID, "bsky_chat", cfg.ChatURL),
 	}, httpapi.Deps{
 		Logger: log, Catalog: catalog, Registry: n.reg, Sequencer: n.seq, EventLog: n.events,
 		ServerDB: n.server, Blobs: blobs, Directory: dir, PLC: plc, RotationKey: rotation,
@@ -219,11 +221,47 @@ func (n *node) serve(ctx context.Context) error {
 	if n.crawl != nil {
 		n.crawl.Start()
 	}
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go n.sweepBlobs(sweepCtx, time.Hour)
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 		return nil
+	}
+}
+
+// serviceRef names a proxied service: its DID with the service fragment
+// (the given one unless did carries its own) and URL; none when did is
+// empty.
+func serviceRef(did, fragment, url string) httpapi.ServiceRef {
+	if did == "" {
+		return httpapi.ServiceRef{}
+	}
+	if !strings.Contains(did, "#") {
+		did += "#" + fragment
+	}
+	return httpapi.ServiceRef{DID: did, URL: url}
+}
+
+// sweepBlobs removes, every interval until ctx ends, uploaded blobs no
+// record took up within the configured time.
+func (n *node) sweepBlobs(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		removed, err := n.http.SweepTempBlobs(ctx, n.cfg.TempBlobTTL)
+		if err != nil && ctx.Err() == nil {
+			n.log.Warn("blob sweep incomplete", "removed", removed, "err", err)
+		} else if removed > 0 {
+			n.log.Info("blob sweep", "removed", removed)
+		}
 	}
 }
 

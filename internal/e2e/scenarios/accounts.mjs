@@ -138,10 +138,6 @@ await scenario('accounts', async (s) => {
       })
       assert.equal(refreshed.data.didDoc?.id, did, `refreshSession didDoc ${JSON.stringify(refreshed.data.didDoc)}`)
     },
-    {
-      knownFailure:
-        'createSession, getSession and refreshSession answer without didDoc (httpapi/server_session.go); the reference includes the DID document in all three',
-    },
   )
 
   await s.step('handles are case-insensitive: login and resolveHandle in upper case', async () => {
