@@ -79,6 +79,9 @@ type Config struct {
 	TempBlobTTL time.Duration `toml:"temp_blob_ttl" help:"how long unreferenced uploaded blobs are kept"`
 	// MetricsToken protects /metrics: scrapers send it as a bearer token.
 	MetricsToken string `toml:"metrics_token" help:"bearer token required on /metrics (open when empty)"`
+	// PprofListen serves Go's profiler (net/http/pprof) on a separate
+	// address, for operators measuring where time goes.
+	PprofListen string `toml:"pprof_listen" help:"address for the Go profiler, e.g. 127.0.0.1:6060 (off when empty)"`
 	// Logging.
 	LogFormat string `toml:"log_format" help:"text or json (default text in dev, json otherwise)"`
 	LogLevel  string `toml:"log_level" help:"debug, info, warn or error"`

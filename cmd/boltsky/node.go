@@ -224,6 +224,13 @@ func (n *node) serve(ctx context.Context) error {
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go n.sweepBlobs(sweepCtx, time.Hour)
+	if n.cfg.PprofListen != "" {
+		_, stopPprof, err := servePprof(n.cfg.PprofListen, n.log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 	select {
 	case err := <-errc:
 		return err
