@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -64,6 +65,9 @@ type Account struct {
 	db   *bolt.DB
 	did  atp.DID
 	path string
+	// state is the last account state decoded, kept with its stored
+	// bytes: every read of a repository checks the account's status.
+	state atomic.Pointer[decodedState]
 }
 
 // CreateAccount creates the account file for did at path, failing with
@@ -131,7 +135,7 @@ func (a *Account) Path() string { return a.path }
 // View runs fn in a read-only transaction.
 func (a *Account) View(fn func(tx *AccountTx) error) error {
 	return a.db.View(func(tx *bolt.Tx) error {
-		return fn(&AccountTx{tx: tx})
+		return fn(&AccountTx{tx: tx, acct: a})
 	})
 }
 
@@ -139,7 +143,7 @@ func (a *Account) View(fn func(tx *AccountTx) error) error {
 // when fn returns nil and rolled back otherwise.
 func (a *Account) Update(fn func(tx *AccountTx) error) error {
 	return a.db.Update(func(tx *bolt.Tx) error {
-		return fn(&AccountTx{tx: tx})
+		return fn(&AccountTx{tx: tx, acct: a})
 	})
 }
 

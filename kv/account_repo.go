@@ -16,7 +16,8 @@ import (
 // the closure it was passed to. Methods that write fail on a read-only
 // transaction.
 type AccountTx struct {
-	tx *bolt.Tx
+	tx   *bolt.Tx
+	acct *Account // nil for files opened only for inspection
 }
 
 func (t *AccountTx) bucket(name []byte) *bolt.Bucket {

@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -70,10 +71,28 @@ func (t *AccountTx) AccountState() (AccountState, error) {
 	if v == nil {
 		return s, fmt.Errorf("%w: account state", ErrNotFound)
 	}
+	if t.acct != nil {
+		if d := t.acct.state.Load(); d != nil && bytes.Equal(d.raw, v) {
+			s = d.state
+			s.SigningKey = bytes.Clone(s.SigningKey)
+			return s, nil
+		}
+	}
 	if err := json.Unmarshal(v, &s); err != nil {
 		return s, fmt.Errorf("%w: account state: %v", ErrCorrupt, err)
 	}
+	if t.acct != nil {
+		t.acct.state.Store(&decodedState{raw: bytes.Clone(v), state: s})
+		s.SigningKey = bytes.Clone(s.SigningKey)
+	}
 	return s, nil
+}
+
+// decodedState is an account state with the bytes it was decoded from.
+// Neither changes once stored.
+type decodedState struct {
+	raw   []byte
+	state AccountState
 }
 
 // PutAccountState stores the account's state.

@@ -300,6 +300,28 @@ func TestAccountStateAndAppPasswords(t *testing.T) {
 		}
 		return nil
 	})
+	// Repeated reads come from the decoded copy: changing what one read
+	// returned does not show in the next, and a stored change does.
+	for range 2 {
+		a.View(func(tx *AccountTx) error {
+			got, _ := tx.AccountState()
+			if got.SigningKey[0] != 1 {
+				t.Errorf("a read saw an earlier caller's change: %v", got.SigningKey)
+			}
+			got.SigningKey[0] = 9
+			return nil
+		})
+	}
+	a.Update(func(tx *AccountTx) error {
+		st.Status = StatusActive
+		return tx.PutAccountState(st)
+	})
+	a.View(func(tx *AccountTx) error {
+		if got, _ := tx.AccountState(); got.Status != StatusActive {
+			t.Errorf("after an update, Status = %q", got.Status)
+		}
+		return nil
+	})
 	err = a.Update(func(tx *AccountTx) error { return tx.DeleteAppPassword("nope") })
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("DeleteAppPassword(nope) = %v", err)
