@@ -484,7 +484,11 @@ func (s *Server) adminUpdateAccountPassword(c *call) error {
 	if _, err := s.adminState(c, did); err != nil {
 		return err
 	}
-	hash, err := account.HashPassword(in.Password)
+	var hash string
+	err = s.kdf.run(c.ctx, func() (err error) {
+		hash, err = account.HashPassword(in.Password)
+		return err
+	})
 	if err != nil {
 		return err
 	}

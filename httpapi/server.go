@@ -154,6 +154,7 @@ type Server struct {
 	http    *fasthttp.Server
 	metrics httpMetrics
 	limits  *rateLimits
+	kdf     kdfLimiter
 	// proxyClient carries proxied calls upstream.
 	proxyClient *http.Client
 }
@@ -177,7 +178,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, errors.New("httpapi: catalog, registry and server database are required")
 	}
 	s := &Server{cfg: cfg, d: d, log: d.Logger, metrics: newHTTPMetrics(), limits: newRateLimits(cfg.RateLimits),
-		proxyClient: newProxyClient()}
+		kdf: newKDFLimiter(), proxyClient: newProxyClient()}
 	if err := s.buildRoutes(); err != nil {
 		return nil, err
 	}

@@ -50,7 +50,11 @@ func (s *Server) srvCreateAccount(c *call) error {
 		st.Status, st.DeactivatedAt = kv.StatusDeactivated, now
 	}
 	if na.password != "" {
-		if st.PasswordHash, err = account.HashPassword(na.password); err != nil {
+		err = s.kdf.run(c.ctx, func() (err error) {
+			st.PasswordHash, err = account.HashPassword(na.password)
+			return err
+		})
+		if err != nil {
 			return err
 		}
 	}

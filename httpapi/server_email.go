@@ -205,7 +205,11 @@ func (s *Server) srvResetPassword(c *call) error {
 	if _, err := s.d.EmailTokens.FindDID(account.PurposeResetPassword, in.Token); err != nil {
 		return err
 	}
-	hash, err := account.HashPassword(in.Password)
+	var hash string
+	err := s.kdf.run(c.ctx, func() (err error) {
+		hash, err = account.HashPassword(in.Password)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -255,7 +259,12 @@ func (s *Server) srvDeleteAccount(c *call) error {
 	if err != nil {
 		return err
 	}
-	if ok, err := account.VerifyPassword(in.Password, st.PasswordHash); st.PasswordHash == "" || err != nil || !ok {
+	var ok bool
+	err = s.kdf.run(c.ctx, func() (err error) {
+		ok, err = account.VerifyPassword(in.Password, st.PasswordHash)
+		return err
+	})
+	if st.PasswordHash == "" || err != nil || !ok {
 		if err != nil && !errors.Is(err, account.ErrInvalidPasswordHash) {
 			return err
 		}

@@ -117,17 +117,22 @@ func (s *Server) srvLogin(ctx context.Context, identifier, password string) (kv.
 		}
 		known = err == nil && st.Status != kv.StatusDeleted
 	}
-	if !known {
+	var opts account.SessionOptions
+	err := s.kdf.run(ctx, func() error {
+		if known {
+			var err error
+			opts, err = account.CheckLogin(st, apps, password)
+			return err
+		}
 		_, err := account.CheckLogin(kv.AccountState{PasswordHash: srvEqualizerHash}, nil, password)
 		if errors.Is(err, account.ErrLoginPasswordTooLong) {
-			return st, account.SessionOptions{}, err
+			return err
 		}
 		if account.IsAppPasswordFormat(password) {
 			_, _ = account.VerifyPassword(password, srvEqualizerHash)
 		}
-		return st, account.SessionOptions{}, account.ErrInvalidLogin
-	}
-	opts, err := account.CheckLogin(st, apps, password)
+		return account.ErrInvalidLogin
+	})
 	return st, opts, err
 }
 

@@ -62,18 +62,27 @@ func (t txSource) GetBlock(c cid.Cid) ([]byte, error) {
 	return b, err
 }
 
+// carWriteBuffer is how much of a CAR is gathered before it is written.
+const carWriteBuffer = 64 << 10
+
 // streamCAR answers with a CAR written by fn inside a read transaction
 // of did's account file, streamed as it is produced.
 func (s *Server) streamCAR(c *call, did atp.DID, fn func(w *bufio.Writer, tx *kv.AccountTx) error) {
 	c.rc.SetStatusCode(http.StatusOK)
 	c.rc.SetContentType(carType)
 	reg, log, timeout := s.d.Registry, s.log, s.cfg.RequestTimeout
-	c.rc.SetBodyStreamWriter(func(w *bufio.Writer) {
+	c.rc.SetBodyStreamWriter(func(stream *bufio.Writer) {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
+		// Large writes make few, large chunks on the wire rather than
+		// one per few blocks.
+		w := bufio.NewWriterSize(stream, carWriteBuffer)
 		err := reg.View(ctx, did, func(tx *kv.AccountTx) error { return fn(w, tx) })
 		if err == nil {
 			err = w.Flush()
+		}
+		if err == nil {
+			err = stream.Flush()
 		}
 		if err != nil {
 			// The status line is gone; cutting the stream short is all
