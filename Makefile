@@ -6,7 +6,7 @@ NODE_CACHE ?= $(or $(BOLTSKY_NODE_CACHE),/work/.cache)
 PLC_MODULES = $(NODE_CACHE)/plc/node_modules
 E2E_MODULES = $(NODE_CACHE)/e2e/node_modules
 
-.PHONY: test vet unit fuzz bench build e2e e2e-deps
+.PHONY: test vet unit fuzz bench build e2e e2e-deps interop
 
 build:
 	$(GO) build ./...
@@ -52,3 +52,9 @@ e2e: e2e-deps
 .PHONY: lexicons
 lexicons:
 	$(GO) run ./internal/lexvendor
+
+# interop runs boltsky and the reference PDS side by side and compares
+# their answers (interop/README.md); Node 22 and the npm packages are
+# cached in $(NODE_CACHE)/interop.
+interop:
+	BOLTSKY_NODE_CACHE=$(NODE_CACHE) bash interop/ci.sh
