@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ipfs/go-cid"
 
@@ -100,23 +101,37 @@ func (a *Actor) applyWrite(tx *kv.AccountTx, req *WriteRequest) ([]*Event, any, 
 	if err != nil {
 		return nil, nil, err
 	}
-	// Blob references follow the record changes.
+	// Blob references follow the record changes: the references of
+	// updated and deleted records go, those of the new versions come,
+	// and only then is a blob nothing references any more dropped (an
+	// update keeping its image, or a write moving an image from one
+	// record to another, keeps the blob).
+	var unreferenced []cid.Cid
+	for i := range req.Writes {
+		if res.Ops[i].Action == repo.Create {
+			continue
+		}
+		orphans, err := tx.RemoveBlobRefs(res.Ops[i].Path)
+		if err != nil {
+			return nil, nil, fatal(err)
+		}
+		unreferenced = append(unreferenced, orphans...)
+	}
 	for i, w := range req.Writes {
-		path := res.Ops[i].Path
-		if res.Ops[i].Action != repo.Create {
-			orphans, err := tx.RemoveBlobRefs(path)
-			if err != nil {
-				return nil, nil, fatal(err)
-			}
-			if err := a.dropBlobs(tx, orphans); err != nil {
-				return nil, nil, fatal(err)
-			}
-		}
 		for _, b := range w.Blobs {
-			if err := a.useBlob(tx, b.Ref, path, res.Commit.Rev); err != nil {
+			if err := a.useBlob(tx, b.Ref, res.Ops[i].Path, res.Commit.Rev); err != nil {
 				return nil, nil, fatal(err)
 			}
 		}
+	}
+	seen := make(map[cid.Cid]bool, len(unreferenced))
+	unreferenced = slices.DeleteFunc(unreferenced, func(c cid.Cid) bool {
+		drop := seen[c] || tx.BlobReferenced(c)
+		seen[c] = true
+		return drop
+	})
+	if err := a.dropBlobs(tx, unreferenced); err != nil {
+		return nil, nil, fatal(err)
 	}
 	since := a.head.Rev
 	ev := commitEvent(a.did, res, since, res.PrevData)

@@ -169,6 +169,37 @@ func TestBlobReferencedFromPost(t *testing.T) {
 	}
 }
 
+// A record updated with the blob it already has keeps it, as does a blob
+// moved from a deleted record to a new one in the same applyWrites.
+func TestBlobKeptAcrossWrites(t *testing.T) {
+	n := mustNode(t, nodeOptions{})
+	a := n.mustAccount(t, "alice.test")
+	blob := n.rpUpload(t, a, rpPNG(t, 2), "image/png")
+	ref := blobRef(blob)
+	profile := func(name string) map[string]any {
+		return map[string]any{"$type": "app.bsky.actor.profile", "displayName": name, "avatar": blob}
+	}
+	put := func(name string) {
+		r := n.procedure(t, "com.atproto.repo.putRecord", map[string]any{"repo": a.DID.String(),
+			"collection": "app.bsky.actor.profile", "rkey": "self", "record": profile(name)}, a.Access)
+		expect(t, r, http.StatusOK, "")
+	}
+	put("Alice")
+	put("Alice again")
+	if _, refs, ok := n.rpBlobMeta(t, a, ref); !ok || len(refs) != 1 || refs[0] != "app.bsky.actor.profile/self" || !n.rpBlobStored(t, a, ref) {
+		t.Fatalf("after an update keeping the avatar: refs %v, ok %v", refs, ok)
+	}
+	r := n.procedure(t, "com.atproto.repo.applyWrites", map[string]any{"repo": a.DID.String(), "writes": []any{
+		map[string]any{"$type": "com.atproto.repo.applyWrites#delete", "collection": "app.bsky.actor.profile", "rkey": "self"},
+		map[string]any{"$type": "com.atproto.repo.applyWrites#create", "collection": "app.bsky.feed.post", "rkey": "3kmovedimag22",
+			"value": rpImagePost("moved", blob)},
+	}}, a.Access)
+	expect(t, r, http.StatusOK, "")
+	if _, refs, ok := n.rpBlobMeta(t, a, ref); !ok || len(refs) != 1 || refs[0] != "app.bsky.feed.post/3kmovedimag22" || !n.rpBlobStored(t, a, ref) {
+		t.Fatalf("after moving the image: refs %v, ok %v", refs, ok)
+	}
+}
+
 func TestBlobReferenceChecks(t *testing.T) {
 	n := mustNode(t, nodeOptions{})
 	a := n.mustAccount(t, "alice.test")
