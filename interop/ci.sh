@@ -12,6 +12,8 @@
 # CACHE is $BOLTSKY_INTEROP_CACHE, else ${BOLTSKY_NODE_CACHE:-/work/.cache}/interop.
 # Arguments go to run.mjs (e.g. --only repo. --strict --keep).
 # INTEROP_TIMEOUT bounds the run itself (default 600 s).
+# `ci.sh serve [DIR]` instead runs a PLC directory and the reference PDS
+# until interrupted, for benchmarks (serve.mjs).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -54,6 +56,10 @@ mkdir -p "$cache/bin"
 step "run"
 export INTEROP_NODE_MODULES="$cache/pkg/node_modules"
 export NODE_COMPILE_CACHE="$cache/compile-cache"
+if [ "${1:-}" = serve ]; then
+  shift
+  exec node "$here/serve.mjs" "$@"
+fi
 status=0
 timeout --kill-after=15 "${INTEROP_TIMEOUT:-600}" node "$here/run.mjs" --boltsky "$cache/bin/boltsky" "$@" || status=$?
 if [ "$status" = 124 ] || [ "$status" = 137 ]; then
