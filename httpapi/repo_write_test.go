@@ -143,7 +143,7 @@ func TestRepoWriteAuth(t *testing.T) {
 	// A record body over the reference's 1 MB JSON limit.
 	body["repo"] = a.DID.String()
 	body["record"] = rpPost(strings.Repeat("a", 1_000_001))
-	expect(t, n.procedure(t, "com.atproto.repo.createRecord", body, a.Access), http.StatusRequestEntityTooLarge, "PayloadTooLarge")
+	expect(t, n.procedure(t, "com.atproto.repo.createRecord", body, a.Access), http.StatusRequestEntityTooLarge, "PayloadTooLargeError")
 }
 
 func TestRepoPutRecord(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,6 +29,8 @@ type route struct {
 	// rawBody marks handlers that read the request body themselves (blob
 	// and CAR uploads); others get it read and checked before they run.
 	rawBody bool
+	// jsonLimit bounds a JSON input.
+	jsonLimit int64
 }
 
 // endpoint declares a handler in a namespace's table.
@@ -65,7 +68,7 @@ func (s *Server) buildRoutes() error {
 		if _, dup := s.routes[e.nsid]; dup {
 			return fmt.Errorf("httpapi: route %s declared twice", e.nsid)
 		}
-		s.routes[e.nsid] = &route{method: m, auth: e.auth, handler: e.handler, rawBody: e.rawBody}
+		s.routes[e.nsid] = &route{method: m, auth: e.auth, handler: e.handler, rawBody: e.rawBody, jsonLimit: jsonLimit(e.nsid)}
 	}
 	return nil
 }
@@ -73,6 +76,7 @@ func (s *Server) buildRoutes() error {
 // handle is the fasthttp entry point.
 func (s *Server) handle(rc *fasthttp.RequestCtx) {
 	s.metrics.requests.Inc()
+	defer settleBody(rc)
 	setCORS(rc)
 	if rc.IsOptions() {
 		preflight(rc)
@@ -84,6 +88,35 @@ func (s *Server) handle(rc *fasthttp.RequestCtx) {
 		return
 	}
 	s.serveStatic(rc, path)
+}
+
+// Bounds on reading off a request body the handler left unread.
+const (
+	unreadBodyMax  = 256 << 20
+	unreadBodyWait = 10 * time.Second
+)
+
+// settleBody reads off and drops what is left of the request body once
+// the answer is ready (an upload refused for its size, a body sent where
+// none is expected), so that a client that sends its whole body before
+// reading gets the answer: a connection closed with unread input is
+// reset by the kernel, and the reset can destroy the answer before the
+// client reads it. The reference reads such bodies off too. A body left
+// with more than unreadBodyMax bytes, or not done within unreadBodyWait,
+// is not waited for: the connection closes after the answer.
+func settleBody(rc *fasthttp.RequestCtx) {
+	r := rc.RequestBodyStream()
+	if r == nil {
+		return
+	}
+	// Most bodies were read whole: their stream is at its end.
+	if _, err := io.CopyN(io.Discard, r, 1); err == io.EOF {
+		return
+	}
+	_ = rc.SetReadDeadline(time.Now().Add(unreadBodyWait))
+	if _, err := io.CopyN(io.Discard, r, unreadBodyMax); err != io.EOF {
+		rc.SetConnectionClose()
+	}
 }
 
 // serveXRPC runs the method named nsid.
@@ -175,7 +208,12 @@ func (s *Server) run(c *call) error {
 			return err
 		}
 	}
-	if m := c.route.method; m.Kind == lexicon.KindProcedure && m.Input != nil && !c.route.rawBody {
+	switch m := c.route.method; {
+	case m.Input == nil:
+		if err := c.checkNoBody(); err != nil {
+			return err
+		}
+	case m.Kind == lexicon.KindProcedure && !c.route.rawBody:
 		if err := c.readInput(); err != nil {
 			return err
 		}

@@ -48,8 +48,10 @@ type Config struct {
 	DevMode bool
 	// BlobUploadLimit bounds one upload; default 100 MB.
 	BlobUploadLimit int64
-	// MaxBodySize bounds request bodies other than blob and CAR
-	// uploads; default 5 MiB.
+	// MaxBodySize bounds the bodies of proxied calls, and how much of a
+	// body is read before its handler runs (a longer one is streamed to
+	// it); default 5 MiB. JSON inputs have the reference's limits
+	// (jsonLimit), blob and CAR uploads their own.
 	MaxBodySize int
 	// MaxCARSize bounds importRepo uploads; default 1 GiB.
 	MaxCARSize int64
