@@ -57,26 +57,80 @@ func errAuthRequired(msg string) *Error {
 		Header: map[string]string{"WWW-Authenticate": `Bearer realm="atproto"`}}
 }
 
-// authorization returns the scheme ("bearer", "basic" or "") and the
-// credentials of the Authorization header.
-func (c *call) authorization() (scheme, cred string) {
-	h := strings.TrimSpace(string(c.rc.Request.Header.Peek("Authorization")))
+// Authorization schemes the reference knows, as authorization returns
+// them.
+const (
+	schemeBasic  = "BASIC"
+	schemeBearer = "BEARER"
+	schemeDPoP   = "DPOP"
+)
+
+// errInvalidToken is the reference's answer to an Authorization header it
+// cannot use.
+func errInvalidToken(format string, args ...any) *Error {
+	return xerr(http.StatusBadRequest, "InvalidToken", format, args...)
+}
+
+// authorization returns the scheme (upper case, or "" when there is no
+// Authorization header) and the credentials of the request, split as the
+// reference splits them (auth-verifier.ts parseAuthorizationHeader): a
+// scheme in any case and the credentials, separated by exactly one
+// space. A header of another shape, or with a scheme other than Basic,
+// Bearer and DPoP, is refused with 400 InvalidToken on every route that
+// looks at credentials.
+func (c *call) authorization() (scheme, cred string, err error) {
+	h := strings.Trim(string(c.rc.Request.Header.Peek("Authorization")), " \t")
 	if h == "" {
-		return "", ""
+		return "", "", nil
 	}
-	s, rest, ok := strings.Cut(h, " ")
-	if !ok {
-		return strings.ToLower(h), ""
+	parts := strings.Split(h, " ")
+	if len(parts) != 2 {
+		return "", "", errInvalidToken("Malformed authorization header")
 	}
-	return strings.ToLower(s), strings.TrimSpace(rest)
+	switch scheme = strings.ToUpper(parts[0]); scheme {
+	case schemeBasic, schemeBearer, schemeDPoP:
+		return scheme, parts[1], nil
+	}
+	return "", "", errInvalidToken("Unsupported authorization type: %s", parts[0])
+}
+
+// bearerToken returns the bearer token of the request, refusing anything
+// else as the reference's verifyBearerJwt does: no bearer token is 401
+// AuthMissing.
+func (c *call) bearerToken() (string, error) {
+	scheme, tok, err := c.authorization()
+	if err != nil {
+		return "", err
+	}
+	if scheme != schemeBearer {
+		return "", errAuthMissing()
+	}
+	return tok, nil
+}
+
+// accessToken returns the bearer token of a route that takes session
+// access tokens (the reference's authorization verifier): no credentials
+// are 401 AuthMissing, Basic credentials 400 InvalidToken. This server
+// has no OAuth, so a DPoP token counts as no credentials.
+func (c *call) accessToken() (string, error) {
+	scheme, tok, err := c.authorization()
+	switch {
+	case err != nil:
+		return "", err
+	case scheme == schemeBearer:
+		return tok, nil
+	case scheme == schemeBasic:
+		return "", errInvalidToken("Unexpected authorization type")
+	}
+	return "", errAuthMissing()
 }
 
 // authAccess accepts session access tokens whose scope is in scopes.
 func authAccess(scopes account.Scopes) authPolicy {
 	return func(c *call) error {
-		scheme, tok := c.authorization()
-		if scheme != "bearer" || tok == "" {
-			return errAuthMissing()
+		tok, err := c.accessToken()
+		if err != nil {
+			return err
 		}
 		return c.useAccess(tok, scopes)
 	}
@@ -96,9 +150,9 @@ func (c *call) useAccess(tok string, scopes account.Scopes) error {
 
 // authRefresh accepts session refresh tokens.
 func authRefresh(c *call) error {
-	scheme, tok := c.authorization()
-	if scheme != "bearer" || tok == "" {
-		return errAuthMissing()
+	tok, err := c.bearerToken()
+	if err != nil {
+		return err
 	}
 	claims, err := c.s.d.Sessions.ParseRefresh(tok)
 	if err != nil {
@@ -108,10 +162,12 @@ func authRefresh(c *call) error {
 	return nil
 }
 
-// authAdmin accepts HTTP Basic with user "admin" and the admin password.
+// authAdmin accepts HTTP Basic with user "admin" and the admin password;
+// anything else, a malformed header included, is 401 as in the
+// reference's adminToken verifier.
 func authAdmin(c *call) error {
-	scheme, cred := c.authorization()
-	if scheme != "basic" || !c.s.checkAdmin(cred) {
+	scheme, cred, err := c.authorization()
+	if err != nil || scheme != schemeBasic || !c.s.checkAdmin(cred) {
 		return errAuthRequired("Authentication Required")
 	}
 	c.auth = principal{kind: admin}
@@ -135,7 +191,11 @@ func (s *Server) checkAdmin(cred string) bool {
 func authAccessOrAdmin(scopes account.Scopes) authPolicy {
 	access := authAccess(scopes)
 	return func(c *call) error {
-		if scheme, _ := c.authorization(); scheme == "basic" {
+		scheme, _, err := c.authorization()
+		if err != nil {
+			return err
+		}
+		if scheme == schemeBasic {
 			return authAdmin(c)
 		}
 		return access(c)
@@ -147,26 +207,30 @@ func authAccessOrAdmin(scopes account.Scopes) authPolicy {
 func authOptional(scopes account.Scopes) authPolicy {
 	access := authAccess(scopes)
 	return func(c *call) error {
-		switch scheme, _ := c.authorization(); scheme {
-		case "":
+		scheme, _, err := c.authorization()
+		switch {
+		case err != nil:
+			return err
+		case scheme == "":
 			return nil
-		case "basic":
+		case scheme == schemeBasic:
 			return authAdmin(c)
-		default:
-			return access(c)
 		}
+		return access(c)
 	}
 }
 
 // authServiceOptional accepts anonymous calls and inter-service tokens
 // for this method (createAccount during migration).
 func authServiceOptional(c *call) error {
-	scheme, tok := c.authorization()
-	if scheme == "" {
+	scheme, tok, err := c.authorization()
+	switch {
+	case err != nil:
+		return err
+	case scheme == "":
 		return nil
-	}
-	if scheme != "bearer" || tok == "" {
-		return errAuthRequired("Authentication Required")
+	case scheme != schemeBearer:
+		return errAuthRequired("Invalid authorization header")
 	}
 	claims, err := c.s.d.ServiceAuth.Verify(c.ctx, tok, c.nsid)
 	if err != nil {

@@ -30,9 +30,9 @@ var errBlobGone = errors.New("httpapi: uploaded blob was deleted by a concurrent
 // claim is an inter-service token issued by the user's DID for this
 // method; any other is a session access token (app passwords included).
 func authBlobUpload(c *call) error {
-	scheme, tok := c.authorization()
-	if scheme != "bearer" || tok == "" {
-		return errAuthMissing()
+	tok, err := c.accessToken()
+	if err != nil {
+		return err
 	}
 	if !jwtHasLxm(tok) {
 		return c.useAccess(tok, account.AccessStandard)

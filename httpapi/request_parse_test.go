@@ -1,6 +1,10 @@
 package httpapi
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/valyala/fasthttp"
+)
 
 // The readers below take request parts as the reference PDS reads them;
 // testdata/malformed checks the answers they lead to, these the readers.
@@ -25,6 +29,33 @@ func TestJSONSyntax(t *testing.T) {
 	} {
 		if got := jsonSyntax([]byte(c.body)); got != c.want {
 			t.Errorf("jsonSyntax(%q) = %q, want %q", c.body, got, c.want)
+		}
+	}
+}
+
+func TestAuthorizationHeader(t *testing.T) {
+	for _, c := range []struct {
+		header, scheme, cred string
+		ok                   bool
+	}{
+		{"", "", "", true},
+		{"Bearer abc", schemeBearer, "abc", true},
+		{"bearer abc", schemeBearer, "abc", true},
+		{"Basic abc", schemeBasic, "abc", true},
+		{"DPoP abc", schemeDPoP, "abc", true},
+		{"Bearer", "", "", false},
+		{"Bearer  abc", "", "", false},
+		{"Bearer abc def", "", "", false},
+		{"Token abc", "", "", false},
+		{"Nonsense", "", "", false},
+	} {
+		var rc fasthttp.RequestCtx
+		if c.header != "" {
+			rc.Request.Header.Set("Authorization", c.header)
+		}
+		scheme, cred, err := (&call{rc: &rc}).authorization()
+		if (err == nil) != c.ok || scheme != c.scheme || cred != c.cred {
+			t.Errorf("authorization %q = %q, %q, %v; want %q, %q, ok %v", c.header, scheme, cred, err, c.scheme, c.cred, c.ok)
 		}
 	}
 }

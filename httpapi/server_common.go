@@ -67,9 +67,9 @@ func srvAuthChecked(scopes account.Scopes, check account.StatusCheck) authPolicy
 // srvAuthRefreshAllowExpired accepts refresh tokens, expired ones too
 // (deleteSession).
 func srvAuthRefreshAllowExpired(c *call) error {
-	scheme, tok := c.authorization()
-	if scheme != "bearer" || tok == "" {
-		return errAuthMissing()
+	tok, err := c.bearerToken()
+	if err != nil {
+		return err
 	}
 	claims, err := c.s.d.Sessions.ParseRefreshAllowExpired(tok)
 	if err != nil {
