@@ -414,7 +414,8 @@ func (r *Registry) Import(ctx context.Context, did atp.DID, loaded *repo.Loaded,
 	return v.(*WriteResult), nil
 }
 
-// replaceRepo swaps the stored repository for loaded's blocks and records.
+// replaceRepo swaps the stored repository for loaded's blocks and records;
+// takedowns of records that are gone end.
 func replaceRepo(tx *kv.AccountTx, loaded *repo.Loaded, refs map[string][]cid.Cid, rev atp.TID) error {
 	if err := tx.DeleteAllBlocks(); err != nil {
 		return err
@@ -452,5 +453,5 @@ func replaceRepo(tx *kv.AccountTx, loaded *repo.Loaded, refs map[string][]cid.Ci
 			}
 		}
 	}
-	return nil
+	return tx.PruneRecordTakedowns()
 }

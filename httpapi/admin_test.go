@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/boltsky/boltsky/account"
@@ -159,4 +160,77 @@ func TestAdminAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestAdminRecordTakedown: as on the reference, a record taken down is not
+// served by getRecord (with or without its cid) nor listed by listRecords,
+// where it does not count against the limit; sync.getRecord still proves
+// it, its takedown ends with the reversal or with the record.
+func TestAdminRecordTakedown(t *testing.T) {
+	n := mustNode(t, nodeOptions{})
+	a := n.mustAccount(t, "alice.test")
+	repoQ := "repo=" + a.DID.String() + "&collection=app.bsky.feed.post"
+	put := func(rkey, text string) string {
+		t.Helper()
+		r := n.procedure(t, "com.atproto.repo.putRecord", map[string]any{"repo": a.DID.String(),
+			"collection": "app.bsky.feed.post", "rkey": rkey, "record": rpPost(text)}, a.Access)
+		expect(t, r, 200, "")
+		return rpStr(t, r.JSON(t), "cid")
+	}
+	put("3kaaaaaaaaaa2", "first")
+	cid := put("3kaaaaaaaaab2", "taken")
+	put("3kaaaaaaaaac2", "third")
+	uri := "at://" + a.DID.String() + "/app.bsky.feed.post/3kaaaaaaaaab2"
+	setTakedown := func(applied bool) {
+		t.Helper()
+		expect(t, n.adminCall(t, "POST", "com.atproto.admin.updateSubjectStatus", "", map[string]any{
+			"subject":  map[string]any{"$type": "com.atproto.repo.strongRef", "uri": uri, "cid": cid},
+			"takedown": map[string]any{"applied": applied}}), 200, "")
+	}
+	listed := func(query string) (rkeys []string, cursor any) {
+		t.Helper()
+		r := n.query(t, "com.atproto.repo.listRecords", repoQ+query, "")
+		expect(t, r, 200, "")
+		body := r.JSON(t)
+		for _, rec := range body["records"].([]any) {
+			u := rec.(map[string]any)["uri"].(string)
+			rkeys = append(rkeys, u[strings.LastIndexByte(u, '/')+1:])
+		}
+		return rkeys, body["cursor"]
+	}
+
+	setTakedown(true)
+	expect(t, n.query(t, "com.atproto.repo.getRecord", repoQ+"&rkey=3kaaaaaaaaab2", ""), 400, "RecordNotFound")
+	expect(t, n.query(t, "com.atproto.repo.getRecord", repoQ+"&rkey=3kaaaaaaaaab2&cid="+cid, ""), 400, "RecordNotFound")
+	expect(t, n.query(t, "com.atproto.repo.getRecord", repoQ+"&rkey=3kaaaaaaaaaa2", ""), 200, "")
+	if got, cur := listed("&limit=2"); strings.Join(got, " ") != "3kaaaaaaaaac2 3kaaaaaaaaaa2" || cur != "3kaaaaaaaaaa2" {
+		t.Fatalf("listRecords limit 2: %v, cursor %v", got, cur)
+	}
+	if got, _ := listed("&reverse=true"); strings.Join(got, " ") != "3kaaaaaaaaaa2 3kaaaaaaaaac2" {
+		t.Fatalf("listRecords reverse: %v", got)
+	}
+	expect(t, n.query(t, "com.atproto.sync.getRecord", "did="+a.DID.String()+"&collection=app.bsky.feed.post&rkey=3kaaaaaaaaab2", ""), 200, "")
+	// Without a ref, the takedown is recorded with the time, as the
+	// reference records it.
+	st := n.adminCall(t, "GET", "com.atproto.admin.getSubjectStatus", "uri="+uri, nil).JSON(t)
+	if td := st["takedown"].(map[string]any); td["applied"] != true || td["ref"] == nil || td["ref"] == "" {
+		t.Fatalf("getSubjectStatus %v", st)
+	}
+
+	// An update keeps the takedown; reversal ends it.
+	cid = put("3kaaaaaaaaab2", "taken, edited")
+	expect(t, n.query(t, "com.atproto.repo.getRecord", repoQ+"&rkey=3kaaaaaaaaab2", ""), 400, "RecordNotFound")
+	setTakedown(false)
+	expect(t, n.query(t, "com.atproto.repo.getRecord", repoQ+"&rkey=3kaaaaaaaaab2", ""), 200, "")
+	if got, _ := listed(""); len(got) != 3 {
+		t.Fatalf("listRecords after reversal: %v", got)
+	}
+
+	// Deleting the record ends its takedown: one made again at the same
+	// path is served.
+	setTakedown(true)
+	expect(t, n.procedure(t, "com.atproto.repo.deleteRecord", map[string]any{"repo": a.DID.String(),
+		"collection": "app.bsky.feed.post", "rkey": "3kaaaaaaaaab2"}, a.Access), 200, "")
+	put("3kaaaaaaaaab2", "again")
+	expect(t, n.query(t, "com.atproto.repo.getRecord", repoQ+"&rkey=3kaaaaaaaaab2", ""), 200, "")
 }

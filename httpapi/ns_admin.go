@@ -185,11 +185,12 @@ func (s *Server) adminUpdateSubjectStatus(c *call) error {
 		}
 		if in.Takedown != nil {
 			t := *in.Takedown
+			ref := s.takedownRef(t)
 			err := s.d.Registry.UpdateState(c.ctx, u.Authority().DID(), func(_ *kv.AccountState, tx *kv.AccountTx) ([]actor.StateEvent, error) {
 				if _, err := tx.RecordCID(u.Path()); err != nil {
 					return nil, xerr(http.StatusBadRequest, "NotFound", "Record not found")
 				}
-				return nil, tx.SetRecordTakedown(u.Path(), t.Ref, t.Applied)
+				return nil, tx.SetRecordTakedown(u.Path(), ref, t.Applied)
 			})
 			if isAccountMissing(err) {
 				return xerr(http.StatusBadRequest, "NotFound", "Record not found")
@@ -210,6 +211,7 @@ func (s *Server) adminUpdateSubjectStatus(c *call) error {
 		}
 		if in.Takedown != nil {
 			t := *in.Takedown
+			ref := s.takedownRef(t)
 			err := s.d.Registry.UpdateState(c.ctx, did, func(_ *kv.AccountState, tx *kv.AccountTx) ([]actor.StateEvent, error) {
 				meta, err := tx.Blob(id)
 				if err != nil {
@@ -217,10 +219,7 @@ func (s *Server) adminUpdateSubjectStatus(c *call) error {
 				}
 				meta.Takedown = ""
 				if t.Applied {
-					meta.Takedown = t.Ref
-					if meta.Takedown == "" {
-						meta.Takedown = "takedown"
-					}
+					meta.Takedown = ref
 				}
 				return nil, tx.PutBlob(meta)
 			})
@@ -238,13 +237,23 @@ func (s *Server) adminUpdateSubjectStatus(c *call) error {
 	return c.writeJSON(out)
 }
 
+// takedownRef is the moderation reference a takedown is stored with: the
+// one given, else, as the reference does, the time it was applied.
+func (s *Server) takedownRef(t statusAttr) string {
+	if t.Ref != "" {
+		return t.Ref
+	}
+	return srvTime(s.d.Now())
+}
+
 // adminTakedownAccount takes an account down (or restores it): its
 // status changes, its sessions end, and #account is announced.
 func (s *Server) adminTakedownAccount(ctx context.Context, did atp.DID, t statusAttr) error {
+	ref := s.takedownRef(t)
 	err := s.d.Registry.UpdateState(ctx, did, func(st *kv.AccountState, _ *kv.AccountTx) ([]actor.StateEvent, error) {
 		switch {
 		case t.Applied:
-			st.Status, st.TakedownRef = kv.StatusTakendown, t.Ref
+			st.Status, st.TakedownRef = kv.StatusTakendown, ref
 		case st.Status == kv.StatusTakendown:
 			st.Status, st.TakedownRef = kv.StatusActive, ""
 			if !st.DeactivatedAt.IsZero() {

@@ -60,7 +60,7 @@ func appendRecordJSON(dst []byte, uri string, c cid.Cid, data []byte) ([]byte, e
 
 // repoGetRecord serves com.atproto.repo.getRecord for repositories
 // hosted here. With the cid parameter the record is returned only at
-// that version.
+// that version. A record taken down is not found.
 func (s *Server) repoGetRecord(c *call) error {
 	repoParam := c.params.String("repo")
 	coll, err := atp.ParseNSID(c.params.String("collection"))
@@ -77,7 +77,8 @@ func (s *Server) repoGetRecord(c *call) error {
 	found := false
 	ok, err := s.viewReadableRepo(c.ctx, repoParam, func(did atp.DID, tx *kv.AccountTx) error {
 		uri = atp.NewATURI(did, coll, rkey).String()
-		rc, err := tx.RecordCID(coll.String() + "/" + rkey.String())
+		path := coll.String() + "/" + rkey.String()
+		rc, err := tx.RecordCID(path)
 		if errors.Is(err, kv.ErrNotFound) {
 			return nil
 		}
@@ -85,6 +86,9 @@ func (s *Server) repoGetRecord(c *call) error {
 			return err
 		}
 		if want != "" && rc.String() != want {
+			return nil
+		}
+		if _, taken := tx.RecordTakedown(path); taken {
 			return nil
 		}
 		data, err := tx.Block(rc)
@@ -110,6 +114,7 @@ func (s *Server) repoGetRecord(c *call) error {
 
 // repoListRecords serves com.atproto.repo.listRecords: newest record
 // key first unless reverse; the cursor is the last record key returned.
+// Records taken down are left out (and not counted against the limit).
 func (s *Server) repoListRecords(c *call) error {
 	repoParam := c.params.String("repo")
 	coll, err := atp.ParseNSID(c.params.String("collection"))
@@ -128,7 +133,10 @@ func (s *Server) repoListRecords(c *call) error {
 		prefix := "at://" + did.String() + "/" + coll.String() + "/"
 		var ferr error
 		n := 0
-		err := tx.ListRecords(coll.String(), cursor, int(limit), !reverse, func(e kv.RecordEntry) bool {
+		err := tx.ListRecords(coll.String(), cursor, 0, !reverse, func(e kv.RecordEntry) bool {
+			if _, taken := tx.RecordTakedown(coll.String() + "/" + e.RKey); taken {
+				return true
+			}
 			data, err := tx.Block(e.CID)
 			if err != nil {
 				ferr = err
@@ -143,7 +151,7 @@ func (s *Server) repoListRecords(c *call) error {
 			}
 			n++
 			last = e.RKey
-			return true
+			return limit <= 0 || int64(n) < limit
 		})
 		if err != nil {
 			return err

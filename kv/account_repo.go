@@ -246,8 +246,8 @@ func (t *AccountTx) PutRecord(path string, c cid.Cid) error {
 	return nil
 }
 
-// DeleteRecord removes path from the record index; removing an absent
-// record is not an error.
+// DeleteRecord removes path from the record index and ends the record's
+// takedown; removing an absent record is not an error.
 func (t *AccountTx) DeleteRecord(path string) error {
 	b := t.bucket(recordsBucket)
 	key := []byte(path)
@@ -264,6 +264,9 @@ func (t *AccountTx) DeleteRecord(path string) error {
 	if err := b.Delete(key); err != nil {
 		return fmt.Errorf("cannot delete record %s: %w", path, err)
 	}
+	if err := t.bucket(takedownsBucket).Delete(key); err != nil {
+		return fmt.Errorf("cannot end takedown of %s: %w", path, err)
+	}
 	return nil
 }
 
@@ -275,7 +278,8 @@ func (t *AccountTx) RecordCIDUsed(c cid.Cid) bool {
 }
 
 // DeleteAllRecords clears the record index and collection counts, for
-// replacing a whole repository.
+// replacing a whole repository. Record takedowns stay; once the new
+// records are in, PruneRecordTakedowns ends those of records now absent.
 func (t *AccountTx) DeleteAllRecords() error {
 	if err := t.resetBucket(recordsBucket); err != nil {
 		return err

@@ -203,6 +203,51 @@ func TestRecordCIDIndex(t *testing.T) {
 	}
 }
 
+func TestRecordTakedownFollowsRecord(t *testing.T) {
+	a := MustAccount(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	x, y := dagcbor.SumCBOR([]byte{1}), dagcbor.SumCBOR([]byte{2})
+	const p, q = "app.bsky.feed.post/a", "app.bsky.feed.post/b"
+	taken := func(path string) (ok bool) {
+		a.View(func(tx *AccountTx) error { _, ok = tx.RecordTakedown(path); return nil })
+		return ok
+	}
+	update := func(fn func(tx *AccountTx) error) {
+		t.Helper()
+		if err := a.Update(fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update(func(tx *AccountTx) error {
+		tx.PutRecord(p, x)
+		tx.PutRecord(q, x)
+		tx.SetRecordTakedown(p, "ref-p", true)
+		return tx.SetRecordTakedown(q, "ref-q", true)
+	})
+	// An update keeps the takedown.
+	update(func(tx *AccountTx) error { return tx.PutRecord(p, y) })
+	if !taken(p) {
+		t.Fatal("takedown lost on update")
+	}
+	// A delete ends it: the record made again at that path is served.
+	update(func(tx *AccountTx) error { return tx.DeleteRecord(p) })
+	update(func(tx *AccountTx) error { return tx.PutRecord(p, x) })
+	if taken(p) || !taken(q) {
+		t.Fatalf("after delete and create: %v %v", taken(p), taken(q))
+	}
+	// Replacing the index keeps the takedowns of records still there.
+	update(func(tx *AccountTx) error {
+		tx.SetRecordTakedown(p, "ref-p", true)
+		if err := tx.DeleteAllRecords(); err != nil {
+			return err
+		}
+		tx.PutRecord(p, y)
+		return tx.PruneRecordTakedowns()
+	})
+	if !taken(p) || taken(q) {
+		t.Fatalf("after replace: %v %v", taken(p), taken(q))
+	}
+}
+
 func TestListRecords(t *testing.T) {
 	a := MustAccount(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
 	rkeys := []string{"a", "b", "c", "d", "e"}
