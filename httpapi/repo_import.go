@@ -133,19 +133,13 @@ func (s *Server) repoListMissingBlobs(c *call) error {
 	if !ok {
 		limit = 500
 	}
-	after := cid.Undef
-	if cur := c.params.String("cursor"); cur != "" {
-		var err error
-		if after, err = dagcbor.ParseCIDString(cur); err != nil {
-			return invalidRequest("Invalid cursor: %s", cur)
-		}
-	}
+	cur := parseBlobCursor(c.params.String("cursor"))
 	blobs := []missingBlob{}
 	err := s.d.Registry.View(c.ctx, did, func(tx *kv.AccountTx) error {
 		last := cid.Undef
 		var ferr error
-		err := tx.BlobRefs(after, func(b cid.Cid, path string) bool {
-			if b.Equals(last) {
+		err := tx.BlobRefs(cur.after, func(b cid.Cid, path string) bool {
+			if b.Equals(last) || cur.excludes(b) {
 				return true
 			}
 			last = b

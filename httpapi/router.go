@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
 
@@ -82,12 +84,14 @@ func (s *Server) handle(rc *fasthttp.RequestCtx) {
 		preflight(rc)
 		return
 	}
-	path := string(rc.Path())
-	if nsid, ok := strings.CutPrefix(path, "/xrpc/"); ok {
-		s.serveXRPC(rc, nsid)
+	// XRPC paths are read as sent, not percent-decoded, as the reference
+	// reads them.
+	raw := rc.URI().PathOriginal()
+	if rest, ok := bytes.CutPrefix(raw, []byte("/xrpc/")); ok {
+		s.serveXRPC(rc, string(rest))
 		return
 	}
-	s.serveStatic(rc, path)
+	s.serveStatic(rc, string(rc.Path()))
 }
 
 // Bounds on reading off a request body the handler left unread.
@@ -119,10 +123,44 @@ func settleBody(rc *fasthttp.RequestCtx) {
 	}
 }
 
-// serveXRPC runs the method named nsid.
-func (s *Server) serveXRPC(rc *fasthttp.RequestCtx, nsid string) {
-	if nsid == "_health" {
+// xrpcNSID returns the method name of an XRPC path after "/xrpc/", read
+// as the reference reads it (xrpc-server extractUrlNsid): letters,
+// digits, and '.' or '-' between them, with one trailing '/' allowed.
+// Anything else, a percent escape included, is a malformed path.
+func xrpcNSID(rest string) (string, bool) {
+	rest = strings.TrimSuffix(rest, "/")
+	if len(rest) < 2 {
+		return "", false
+	}
+	sep := true // a separator is not allowed here
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			sep = false
+		case c == '.' || c == '-':
+			if sep {
+				return "", false
+			}
+			sep = true
+		default:
+			return "", false
+		}
+	}
+	if sep {
+		return "", false
+	}
+	return rest, true
+}
+
+// serveXRPC runs the method named by rest, the raw path after "/xrpc/".
+func (s *Server) serveXRPC(rc *fasthttp.RequestCtx, rest string) {
+	if rest == "_health" {
 		s.health(rc)
+		return
+	}
+	nsid, ok := xrpcNSID(rest)
+	if !ok {
+		writeError(rc, invalidRequest("invalid xrpc path"))
 		return
 	}
 	parsed, err := atp.ParseNSID(nsid)
@@ -196,10 +234,13 @@ func (s *Server) run(c *call) error {
 	if err := s.checkGlobal(c); err != nil {
 		return err
 	}
-	q, err := url.ParseQuery(string(c.rc.URI().QueryString()))
-	if err != nil {
-		return invalidRequest("malformed query string")
+	q := searchParams(c.rc.URI().QueryString())
+	if v := q.Get("__proto__"); v != "" {
+		// The reference's params parser fails on this name (a prototype
+		// pollution guard); an empty value is skipped before it.
+		return invalidRequest("Invalid query parameter: __proto__")
 	}
+	var err error
 	if c.params, err = c.route.method.ParseParams(q); err != nil {
 		return err
 	}
@@ -254,4 +295,57 @@ func requestID(rc *fasthttp.RequestCtx) string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// searchParams parses a raw query string as the reference does (WHATWG
+// URLSearchParams): pairs split on '&', '+' is a space, a '%' not
+// followed by two hex digits stays as it is, and bytes that are not
+// UTF-8 become U+FFFD. It never fails.
+func searchParams(raw []byte) url.Values {
+	q := url.Values{}
+	for len(raw) > 0 {
+		var pair []byte
+		pair, raw, _ = bytes.Cut(raw, []byte("&"))
+		if len(pair) == 0 {
+			continue
+		}
+		name, value, _ := bytes.Cut(pair, []byte("="))
+		k := formDecode(name)
+		q[k] = append(q[k], formDecode(value))
+	}
+	return q
+}
+
+// formDecode decodes one name or value of a query string.
+func formDecode(b []byte) string {
+	if bytes.IndexByte(b, '%') < 0 && bytes.IndexByte(b, '+') < 0 && utf8.Valid(b) {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '+':
+			out = append(out, ' ')
+		case c == '%' && i+2 < len(b) && isHex(b[i+1]) && isHex(b[i+2]):
+			out = append(out, unhex(b[i+1])<<4|unhex(b[i+2]))
+			i += 2
+		default:
+			out = append(out, c)
+		}
+	}
+	return strings.ToValidUTF8(string(out), "\uFFFD")
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }

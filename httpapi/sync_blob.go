@@ -36,14 +36,14 @@ func (s *Server) getBlob(c *call) error {
 		return err
 	})
 	if errors.Is(err, kv.ErrNotFound) || err == nil && (meta.Temp || meta.Missing || meta.Takedown != "") {
-		return xerr(http.StatusBadRequest, "BlobNotFound", "Blob not found")
+		return errBlobNotFound()
 	}
 	if err != nil {
 		return err
 	}
 	b, err := s.d.Blobs.Open(c.ctx, did, id)
 	if errors.Is(err, blobstore.ErrNotFound) {
-		return xerr(http.StatusBadRequest, "BlobNotFound", "Blob not found")
+		return errBlobNotFound()
 	}
 	if err != nil {
 		return err
@@ -81,6 +81,13 @@ func (s *Server) getBlob(c *call) error {
 	c.rc.SetStatusCode(http.StatusPartialContent)
 	c.rc.SetBodyStream(&limitedBlob{r: io.LimitReader(b, end-start+1), b: b}, int(end-start+1))
 	return nil
+}
+
+// errBlobNotFound is getBlob's answer for a blob it does not serve: the
+// reference's, with no error name of its own (the lexicon declares
+// BlobNotFound, but the reference does not use it).
+func errBlobNotFound() *Error {
+	return invalidRequest("Blob not found")
 }
 
 // limitedBlob reads a range of a blob and closes the blob when done.
@@ -147,16 +154,11 @@ func (s *Server) listBlobs(c *call) error {
 		}
 	}
 	limit, _ := c.params.Int("limit")
-	var after cid.Cid
-	if cur := c.params.String("cursor"); cur != "" {
-		if after, err = dagcbor.ParseCIDString(cur); err != nil {
-			return invalidRequest("Malformed cursor")
-		}
-	}
+	cur := parseBlobCursor(c.params.String("cursor"))
 	cids := make([]string, 0, limit)
 	err = s.d.Registry.View(c.ctx, did, func(tx *kv.AccountTx) error {
-		return tx.ForEachBlob(after, func(m kv.BlobMeta) bool {
-			if m.Temp || m.Missing || (!since.IsZero() && m.Rev.Compare(since) <= 0) {
+		return tx.ForEachBlob(cur.after, func(m kv.BlobMeta) bool {
+			if m.Temp || m.Missing || (!since.IsZero() && m.Rev.Compare(since) <= 0) || cur.excludes(m.CID) {
 				return true
 			}
 			cids = append(cids, m.CID.String())
@@ -174,4 +176,31 @@ func (s *Server) listBlobs(c *call) error {
 		out.Cursor = cids[len(cids)-1]
 	}
 	return c.writeJSON(out)
+}
+
+// blobCursor is the cursor of listBlobs and listMissingBlobs. The
+// reference takes any string as a bound on CID text (blobs whose CID
+// sorts after it as a string). Here blobs are listed in CID byte order
+// and a cursor is the last CID of the page before; a cursor that is not
+// a CID is applied as the reference applies it, to the CID text.
+type blobCursor struct {
+	// after is the CID the page starts after, when the cursor is one.
+	after cid.Cid
+	// text is a cursor that is not a CID.
+	text string
+}
+
+func parseBlobCursor(s string) blobCursor {
+	if s == "" {
+		return blobCursor{}
+	}
+	if c, err := dagcbor.ParseCIDString(s); err == nil {
+		return blobCursor{after: c}
+	}
+	return blobCursor{text: s}
+}
+
+// excludes reports whether a text cursor leaves out blob c.
+func (b blobCursor) excludes(c cid.Cid) bool {
+	return b.text != "" && c.String() <= b.text
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Params holds the query parameters of an XRPC call after ParseParams:
@@ -128,8 +129,10 @@ func (v *validator) paramValue(s *Schema, raw string) (any, error) {
 			return nil, v.fail(nil, nil, "must be a boolean")
 		}
 	case TypeInteger:
+		// Digits with an optional '-', as the reference reads them: Go
+		// would also take a leading '+'.
 		n, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil {
+		if err != nil || strings.HasPrefix(raw, "+") {
 			return nil, v.fail(nil, nil, "must be an integer")
 		}
 		x = n
