@@ -84,9 +84,9 @@ func (s *Server) serviceURL(ctx context.Context, aud string) (string, error) {
 	return "", invalidRequest("could not resolve proxy did service url")
 }
 
-// proxy forwards a call upstream with a service token minted for the
-// caller, as the reference's pipethrough does, and streams the answer
-// back.
+// proxy forwards a call upstream, with a service token minted for the
+// caller when the call has a session, as the reference's pipethrough
+// does, and streams the answer back.
 func (s *Server) proxy(c *call, aud, base string) error {
 	nsid := c.nsid.String()
 	if account.IsProtectedMethod(nsid) {
@@ -196,17 +196,37 @@ func (s *Server) shouldProxy(nsid string, served bool, aud string, header bool) 
 		strings.HasSuffix(nsid, "Preferences")
 }
 
-// serveProxy authenticates a proxied call (sessions are optional; with
-// one the upstream gets a service token for the caller) and forwards it.
+// serveProxy authenticates a proxied call and forwards it. As on the
+// reference, the call needs a session (the upstream gets a service token
+// minted for its user), and chat.bsky methods need a full login or a
+// privileged app password.
 func (s *Server) serveProxy(c *call, aud, base string) error {
 	if err := s.checkGlobal(c); err != nil {
 		return err
 	}
-	if err := authOptional(account.AccessStandard)(c); err != nil {
+	if err := authAccess(account.AccessStandard)(c); err != nil {
 		return err
 	}
-	if c.auth.kind == admin {
-		c.auth = principal{}
+	if account.IsPrivilegedMethod(c.nsid.String()) && !c.auth.claims.Scope.IsAccessPrivileged() {
+		return errInvalidToken("Bad token method")
+	}
+	return s.proxy(c, aud, base)
+}
+
+// proxyRecord forwards getRecord of a repository this server does not
+// serve (unknown, deactivated, taken down) to the app view, without a
+// service token, as the reference does; with no app view the record
+// cannot be found.
+func (s *Server) proxyRecord(c *call) error {
+	if s.cfg.AppView.DID == "" {
+		return invalidRequest("Could not locate record")
+	}
+	aud, base, ok, err := s.proxyTarget(c.rc, c.nsid.String())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		aud, base = s.cfg.AppView.DID, s.cfg.AppView.URL
 	}
 	return s.proxy(c, aud, base)
 }

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -60,11 +61,13 @@ func TestProxyToAppView(t *testing.T) {
 		t.Fatalf("alg %v", alg)
 	}
 
-	// Without a session the call goes upstream without a token.
-	r = n.query(t, "app.bsky.actor.getProfile", "actor=alice.test", "")
-	expect(t, r, 200, "")
-	if upstream.calls[len(upstream.calls)-1].Header.Get("Authorization") != "" {
-		t.Fatal("anonymous call carried a token")
+	// Without a session the call is refused here, as on the reference,
+	// and so is an admin's Basic auth.
+	before := len(upstream.calls)
+	expect(t, n.query(t, "app.bsky.actor.getProfile", "actor=alice.test", ""), 401, "AuthMissing")
+	expect(t, n.request(t, "GET", "/xrpc/app.bsky.actor.getProfile?actor=alice.test", n.adminHeader(), nil), 400, "InvalidToken")
+	if len(upstream.calls) != before {
+		t.Fatal("a call without a session went upstream")
 	}
 	// Preferences stay local unless another app view is named.
 	r = n.query(t, "app.bsky.actor.getPreferences", "", a.Access)
@@ -73,7 +76,7 @@ func TestProxyToAppView(t *testing.T) {
 		t.Fatalf("getPreferences was not served locally: %s", r.Body)
 	}
 	// com.atproto methods are never proxied.
-	before := len(upstream.calls)
+	before = len(upstream.calls)
 	h := map[string]string{"atproto-proxy": aud}
 	expect(t, n.request(t, "GET", "/xrpc/com.atproto.server.describeServer", h, nil), 200, "")
 	if len(upstream.calls) != before {
@@ -86,4 +89,75 @@ func TestProxyToAppView(t *testing.T) {
 func TestNoAppViewConfigured(t *testing.T) {
 	n := mustNode(t, nodeOptions{})
 	expect(t, n.query(t, "app.bsky.feed.getTimeline", "", ""), 501, "MethodNotImplemented")
+}
+
+// TestProxyChatNeedsPrivilege: as on the reference, chat.bsky calls are
+// forwarded only for a full login or a privileged app password.
+func TestProxyChatNeedsPrivilege(t *testing.T) {
+	upstream := &fakeAppView{}
+	srv := httptest.NewServer(upstream)
+	defer srv.Close()
+	const aud = "did:web:chat.test#bsky_chat"
+	n := mustNode(t, nodeOptions{appView: httpapi.ServiceRef{DID: aud, URL: srv.URL}})
+	u := srvNewUser(t, n, "amy.test")
+	login := func(privileged bool) string {
+		t.Helper()
+		r := n.procedure(t, "com.atproto.server.createAppPassword", map[string]any{"name": fmt.Sprint(privileged), "privileged": privileged}, u.Access)
+		expect(t, r, 200, "")
+		return srvLogin(t, n, u.Email, r.JSON(t)["password"].(string))["accessJwt"].(string)
+	}
+	chat := func(token string) response {
+		return n.request(t, "GET", "/xrpc/chat.bsky.convo.listConvos", map[string]string{
+			"Authorization": "Bearer " + token, "atproto-proxy": aud}, nil)
+	}
+	expect(t, chat(login(false)), 400, "InvalidToken")
+	if len(upstream.calls) != 0 {
+		t.Fatal("a chat call with a plain app password went upstream")
+	}
+	expect(t, chat(login(true)), 200, "")
+	expect(t, chat(u.Access), 200, "")
+}
+
+// TestProxyGetRecordOfOtherRepos: getRecord of a repository not served
+// here (unknown DID or handle, deactivated, taken down) is asked of the
+// app view without a service token, as the reference does; missing
+// records of served repositories and the other repo reads stay here.
+func TestProxyGetRecordOfOtherRepos(t *testing.T) {
+	upstream := &fakeAppView{}
+	srv := httptest.NewServer(upstream)
+	defer srv.Close()
+	const aud = "did:web:appview.test#bsky_appview"
+	n := mustNode(t, nodeOptions{appView: httpapi.ServiceRef{DID: aud, URL: srv.URL}})
+	a := n.mustAccount(t, "alice.test")
+	gone := n.mustAccount(t, "gone.test")
+	n.rpDeactivate(t, gone)
+	down := n.mustAccount(t, "down.test")
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.updateSubjectStatus", "", map[string]any{
+		"subject":  map[string]any{"$type": "com.atproto.admin.defs#repoRef", "did": down.DID.String()},
+		"takedown": map[string]any{"applied": true}}), 200, "")
+
+	for _, repo := range []string{"did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", "nobody.test", gone.DID.String(), gone.Handle.String(), down.DID.String()} {
+		q := "repo=" + repo + "&collection=app.bsky.feed.post&rkey=3kaaaaaaaaaa2"
+		before := len(upstream.calls)
+		r := n.query(t, "com.atproto.repo.getRecord", q, a.Access)
+		expect(t, r, 200, "")
+		if len(upstream.calls) != before+1 {
+			t.Fatalf("%s: not forwarded", repo)
+		}
+		call := upstream.calls[len(upstream.calls)-1]
+		if call.URL.Path != "/xrpc/com.atproto.repo.getRecord" || call.URL.RawQuery != q || call.Header.Get("Authorization") != "" {
+			t.Fatalf("%s: upstream saw %s?%s with %q", repo, call.URL.Path, call.URL.RawQuery, call.Header.Get("Authorization"))
+		}
+	}
+	before := len(upstream.calls)
+	expect(t, n.query(t, "com.atproto.repo.getRecord", "repo="+a.DID.String()+"&collection=app.bsky.feed.post&rkey=3kaaaaaaaaaa2", ""), 400, "RecordNotFound")
+	expect(t, n.query(t, "com.atproto.repo.listRecords", "repo=nobody.test&collection=app.bsky.feed.post", ""), 400, "InvalidRequest")
+	expect(t, n.query(t, "com.atproto.repo.describeRepo", "repo=did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", ""), 400, "RepoNotFound")
+	if len(upstream.calls) != before {
+		t.Fatal("a read of a served repository went upstream")
+	}
+
+	// With no app view the record cannot be found.
+	bare := mustNode(t, nodeOptions{})
+	expect(t, bare.query(t, "com.atproto.repo.getRecord", "repo=did:plc:aaaaaaaaaaaaaaaaaaaaaaaa&collection=app.bsky.feed.post&rkey=3kaaaaaaaaaa2", ""), 400, "InvalidRequest")
 }

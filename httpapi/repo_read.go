@@ -60,7 +60,8 @@ func appendRecordJSON(dst []byte, uri string, c cid.Cid, data []byte) ([]byte, e
 
 // repoGetRecord serves com.atproto.repo.getRecord for repositories
 // hosted here. With the cid parameter the record is returned only at
-// that version. A record taken down is not found.
+// that version. A record taken down is not found. Records of other
+// repositories are asked of the app view (proxyRecord).
 func (s *Server) repoGetRecord(c *call) error {
 	repoParam := c.params.String("repo")
 	coll, err := atp.ParseNSID(c.params.String("collection"))
@@ -103,8 +104,7 @@ func (s *Server) repoGetRecord(c *call) error {
 		return err
 	}
 	if !ok {
-		// The reference would ask its app view; there is none to ask.
-		return invalidRequest("Could not locate record")
+		return s.proxyRecord(c)
 	}
 	if !found {
 		return xerr(http.StatusBadRequest, "RecordNotFound", "Could not locate record: %s", uri)
