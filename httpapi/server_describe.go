@@ -42,7 +42,10 @@ func (s *Server) serverEndpoints() []endpoint {
 	}
 }
 
-// describeServer reports what this server offers for sign-up.
+// describeServer reports what this server offers for sign-up, and the
+// largest blob it takes (blobUploadLimit, in the current lexicon though
+// not yet in the vendored one, which allows properties it does not
+// declare).
 func (s *Server) describeServer(c *call) error {
 	type links struct {
 		PrivacyPolicy  string `json:"privacyPolicy,omitempty"`
@@ -56,12 +59,14 @@ func (s *Server) describeServer(c *call) error {
 		AvailableUserDomains []string `json:"availableUserDomains"`
 		InviteCodeRequired   bool     `json:"inviteCodeRequired"`
 		PhoneVerification    bool     `json:"phoneVerificationRequired"`
+		BlobUploadLimit      int64    `json:"blobUploadLimit"`
 		Links                *links   `json:"links,omitempty"`
 		Contact              *contact `json:"contact,omitempty"`
 	}{
 		DID:                  s.cfg.ServiceDID.String(),
 		AvailableUserDomains: s.d.Handles.Domains(),
 		InviteCodeRequired:   s.cfg.InviteRequired,
+		BlobUploadLimit:      s.cfg.BlobUploadLimit,
 	}
 	if s.cfg.PrivacyPolicy != "" || s.cfg.TermsOfService != "" {
 		out.Links = &links{PrivacyPolicy: s.cfg.PrivacyPolicy, TermsOfService: s.cfg.TermsOfService}
