@@ -26,6 +26,8 @@ type Config struct {
 	// RingSize is how many recent frames stay in memory for live
 	// subscribers; default 16,384.
 	RingSize int
+	// RingBytes bounds the bytes of those frames; default 32 MiB.
+	RingBytes int
 	// QueueSize bounds each subscription's queue of frames; default 512.
 	QueueSize int
 	// MaxLag is how far (in events) a live subscriber may fall behind
@@ -45,6 +47,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RingSize <= 0 {
 		c.RingSize = 16384
+	}
+	if c.RingBytes <= 0 {
+		c.RingBytes = 32 << 20
 	}
 	if c.QueueSize <= 0 {
 		c.QueueSize = 512
@@ -108,7 +113,7 @@ func New(cfg Config) (*Sequencer, error) {
 		cfg:     cfg,
 		log:     cfg.Log,
 		in:      make(chan submission, 4096),
-		ring:    newRing(cfg.RingSize),
+		ring:    newRing(cfg.RingSize, cfg.RingBytes),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		changed: make(chan struct{}),
