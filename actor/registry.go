@@ -106,6 +106,7 @@ func (r *Registry) janitor() {
 			return
 		case <-t.C:
 			r.closeIdle(r.cfg.Now().Add(-r.cfg.IdleTimeout))
+			r.releaseIdle()
 		}
 	}
 }
@@ -125,6 +126,23 @@ func (r *Registry) closeIdle(cutoff time.Time) {
 	}
 	r.mu.Unlock()
 	r.closeFiles(victims)
+}
+
+// releaseIdle drops the mapped pages of the files open but unused from
+// the process's resident set (kv.Account.ReleaseMapped).
+func (r *Registry) releaseIdle() {
+	var accts []*kv.Account
+	r.mu.Lock()
+	for e := r.idle.Front(); e != nil; e = e.Next() {
+		accts = append(accts, e.Value.(*handle).acct)
+	}
+	r.mu.Unlock()
+	for _, a := range accts {
+		// A file closed meanwhile refuses the transaction; nothing is lost.
+		if err := a.ReleaseMapped(); err != nil && !errors.Is(err, kv.ErrClosed) {
+			r.cfg.Logger.Warn("cannot release an account file's mapped pages", "did", a.DID().String(), "err", err)
+		}
+	}
 }
 
 // detachLocked removes an idle handle from the registry so it can be

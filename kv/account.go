@@ -70,6 +70,17 @@ type Account struct {
 	state atomic.Pointer[decodedState]
 }
 
+// ReleaseMapped drops the file's mapped pages from the process's resident
+// set (they stay in the page cache); see releaseMapped. On a closed file
+// it fails with ErrClosed.
+func (a *Account) ReleaseMapped() error {
+	err := releaseMapped(a.db)
+	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		return fmt.Errorf("%w: %s", ErrClosed, a.path)
+	}
+	return err
+}
+
 // CreateAccount creates the account file for did at path, failing with
 // ErrExists when one is already there.
 func CreateAccount(path string, did atp.DID, opts Options) (*Account, error) {

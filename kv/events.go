@@ -310,6 +310,10 @@ func (l *EventLog) Prune(before time.Time, max int) (int, error) {
 	return n, nil
 }
 
+// ReleaseMapped drops the log's file pages from the process's resident
+// set (they stay in the page cache); see releaseMapped.
+func (l *EventLog) ReleaseMapped() error { return releaseMapped(l.db) }
+
 // Close marks the log as closed cleanly and closes it.
 func (l *EventLog) Close() error {
 	err := l.db.Update(func(tx *bolt.Tx) error {

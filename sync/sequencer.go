@@ -169,10 +169,16 @@ func (s *Sequencer) changes() <-chan struct{} {
 	return s.changed
 }
 
+// releaseInterval is how often the event log's mapped pages leave the
+// resident set: appends and replays keep touching new ones.
+const releaseInterval = 10 * time.Second
+
 func (s *Sequencer) run() {
 	defer close(s.done)
 	prune := time.NewTicker(time.Hour)
 	defer prune.Stop()
+	release := time.NewTicker(releaseInterval)
+	defer release.Stop()
 	var batch []submission
 	for {
 		select {
@@ -193,6 +199,10 @@ func (s *Sequencer) run() {
 			clear(batch)
 		case <-prune.C:
 			s.prune()
+		case <-release.C:
+			if err := s.log.ReleaseMapped(); err != nil {
+				s.cfg.Logger.Warn("cannot release the event log's mapped pages", "err", err)
+			}
 		case <-s.stop:
 			// Everything submitted before Close is sequenced.
 			for {
