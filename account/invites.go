@@ -229,15 +229,16 @@ func (iv *Invites) EnsureAvailable(code string) error {
 
 // UseTx records that did signed up with code, inside the caller's
 // transaction, so that checking the remaining uses and taking one are
-// atomic. When invites are not required it does nothing; when they are,
-// an empty code is ErrInviteCodeRequired and an unknown, disabled or
-// used-up one ErrInvalidInviteCode.
+// atomic. An empty code is ErrInviteCodeRequired where invites are
+// required, and nothing to record where they are not; a code given is
+// used even where none is required, as the reference uses it, and an
+// unknown, disabled or used-up one is ErrInvalidInviteCode.
 func (iv *Invites) UseTx(tx *kv.ServerTx, code string, did atp.DID) error {
-	if !iv.cfg.Required {
-		return nil
-	}
 	if code == "" {
-		return ErrInviteCodeRequired
+		if iv.cfg.Required {
+			return ErrInviteCodeRequired
+		}
+		return nil
 	}
 	rec, err := iv.getTx(tx, code)
 	if err != nil {
@@ -414,11 +415,14 @@ type AccountCodesOptions struct {
 	// CreateAvailable creates the codes the account has earned since it
 	// last asked (only when invites are required and Interval is set).
 	CreateAvailable bool
+	// IncludeDisabled keeps disabled codes (the admin's account view).
+	IncludeDisabled bool
 }
 
 // AccountCodes returns did's codes for com.atproto.server.getAccountInviteCodes:
 // those created for it (self-service and admin gifts), less disabled
-// ones, and less used-up ones unless opts.IncludeUsed. With
+// ones unless opts.IncludeDisabled, and less used-up ones unless
+// opts.IncludeUsed. With
 // opts.CreateAvailable it first creates, in the same transaction, the
 // single-use codes the account has earned: one per Interval of its life
 // since Epoch, less those already created since Epoch, and never more
@@ -466,7 +470,7 @@ func (iv *Invites) AccountCodes(did atp.DID, accountCreatedAt time.Time, opts Ac
 	}
 	out := all[:0]
 	for _, c := range all {
-		if c.Disabled || (!opts.IncludeUsed && len(c.Uses) >= c.Available) {
+		if (c.Disabled && !opts.IncludeDisabled) || (!opts.IncludeUsed && len(c.Uses) >= c.Available) {
 			continue
 		}
 		out = append(out, c)

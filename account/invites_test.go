@@ -172,17 +172,28 @@ func TestInviteUseRules(t *testing.T) {
 	}
 }
 
+// TestInvitesNotRequired: without a code there is nothing to use; a code
+// given anyway is checked and used, as the reference uses it.
 func TestInvitesNotRequired(t *testing.T) {
 	iv, _, _ := newTestInvites(t, InviteConfig{})
 	if iv.Required() {
 		t.Fatal("required by default")
 	}
-	if err := iv.Use("", MustDID(t, testDID)); err != nil {
+	alice := MustDID(t, testDID)
+	if err := iv.Use("", alice); err != nil {
 		t.Fatal(err)
 	}
-	if err := iv.Use("whatever", MustDID(t, testDID)); err != nil {
+	wantError(t, iv.Use("whatever", alice), ErrInvalidInviteCode)
+	codes, _ := iv.CreateCodes(nil, 1, 1)
+	code := codes[0].Codes[0]
+	if err := iv.Use(code, alice); err != nil {
 		t.Fatal(err)
 	}
+	ic, _ := iv.Get(code)
+	if len(ic.Uses) != 1 || ic.Uses[0].UsedBy != alice {
+		t.Fatalf("uses %+v", ic.Uses)
+	}
+	wantError(t, iv.Use(code, MustDID(t, otherDID)), ErrInvalidInviteCode)
 }
 
 func TestDisableAccountCodes(t *testing.T) {
@@ -198,6 +209,15 @@ func TestDisableAccountCodes(t *testing.T) {
 		if err := iv.EnsureAvailable(code); err != nil {
 			t.Errorf("another account's code disabled: %v", err)
 		}
+	}
+	// The account's own list leaves them out; the admin's keeps them.
+	did := MustDID(t, testDID)
+	if got, err := iv.AccountCodes(did, time.Time{}, AccountCodesOptions{IncludeUsed: true}); err != nil || len(got) != 0 {
+		t.Fatalf("AccountCodes: %d codes, %v", len(got), err)
+	}
+	got, err := iv.AccountCodes(did, time.Time{}, AccountCodesOptions{IncludeUsed: true, IncludeDisabled: true})
+	if err != nil || len(got) != 2 || !got[0].Disabled {
+		t.Fatalf("AccountCodes with disabled ones: %+v, %v", got, err)
 	}
 }
 

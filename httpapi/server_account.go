@@ -171,8 +171,8 @@ func (s *Server) srvCheckNewAccount(c *call) (*srvNewAccount, error) {
 		}
 	}
 	na.handle = h
-	// A code is checked whenever one is given, as the reference's account
-	// transaction does; it is used up only where codes are required.
+	// A code is checked, and used, whenever one is given, as the
+	// reference's account transaction does, required or not.
 	if in.InviteCode != "" {
 		if err := s.d.Invites.EnsureAvailable(in.InviteCode); err != nil {
 			return nil, err
