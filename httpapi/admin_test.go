@@ -149,7 +149,7 @@ func TestAdminAccounts(t *testing.T) {
 	if kind != "#account" || body["status"] != "deleted" {
 		t.Fatalf("event %s %v", kind, body)
 	}
-	expect(t, n.adminCall(t, "GET", "com.atproto.admin.getAccountInfo", "did="+b.DID.String(), nil), 400, "AccountNotFound")
+	expect(t, n.adminCall(t, "GET", "com.atproto.admin.getAccountInfo", "did="+b.DID.String(), nil), 400, "NotFound")
 	err = n.Registry.View(context.Background(), b.DID, func(tx *kv.AccountTx) error {
 		st, err := tx.AccountState()
 		if err == nil && st.Status != kv.StatusDeleted {
@@ -233,4 +233,139 @@ func TestAdminRecordTakedown(t *testing.T) {
 		"collection": "app.bsky.feed.post", "rkey": "3kaaaaaaaaab2"}, a.Access), 200, "")
 	put("3kaaaaaaaaab2", "again")
 	expect(t, n.query(t, "com.atproto.repo.getRecord", repoQ+"&rkey=3kaaaaaaaaab2", ""), 200, "")
+}
+
+// TestAdminSubjectStatusAccounts: account subjects answer as on the
+// reference: getSubjectStatus always reports deactivated; a takedown of
+// an account not hosted here is acknowledged, its (de)activation refused
+// with the reference's errors; deactivation and takedown are independent.
+func TestAdminSubjectStatusAccounts(t *testing.T) {
+	n := mustNode(t, nodeOptions{})
+	a := n.mustAccount(t, "alice.test")
+	subject := map[string]any{"$type": "com.atproto.admin.defs#repoRef", "did": a.DID.String()}
+	set := func(body map[string]any) response {
+		t.Helper()
+		return n.adminCall(t, "POST", "com.atproto.admin.updateSubjectStatus", "", body)
+	}
+	status := func() (takedown, deactivated bool) {
+		t.Helper()
+		st := n.adminCall(t, "GET", "com.atproto.admin.getSubjectStatus", "did="+a.DID.String(), nil).JSON(t)
+		td, _ := st["takedown"].(map[string]any)
+		de, ok := st["deactivated"].(map[string]any)
+		if !ok {
+			t.Fatalf("getSubjectStatus has no deactivated: %v", st)
+		}
+		return td["applied"] == true, de["applied"] == true
+	}
+	if td, de := status(); td || de {
+		t.Fatalf("fresh account: takedown %v, deactivated %v", td, de)
+	}
+
+	unknown := map[string]any{"$type": "com.atproto.admin.defs#repoRef", "did": "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"}
+	before := n.Seq.Head()
+	r := set(map[string]any{"subject": unknown, "takedown": map[string]any{"applied": true, "ref": "x"}})
+	expect(t, r, 200, "")
+	if body := r.JSON(t); body["subject"].(map[string]any)["did"] != "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa" || body["takedown"].(map[string]any)["ref"] != "x" {
+		t.Fatalf("unknown account: %s", r.Body)
+	}
+	if n.Seq.Head() != before {
+		t.Fatal("an event for an account not hosted here")
+	}
+	expect(t, set(map[string]any{"subject": unknown, "deactivated": map[string]any{"applied": true}}), 400, "InvalidRequest")
+	expect(t, set(map[string]any{"subject": unknown, "deactivated": map[string]any{"applied": false}}), 400, "AccountNotFound")
+	expect(t, set(map[string]any{"subject": subject, "takedown": map[string]any{"applied": true},
+		"deactivated": map[string]any{"applied": false}}), 400, "InvalidRequest")
+
+	// Without a change the status is announced again.
+	expect(t, set(map[string]any{"subject": subject}), 200, "")
+	if kind, body := n.lastEvent(t); kind != "#account" || body["active"] != true {
+		t.Fatalf("event %s %v", kind, body)
+	}
+
+	expect(t, set(map[string]any{"subject": subject, "deactivated": map[string]any{"applied": true}}), 200, "")
+	if kind, body := n.lastEvent(t); kind != "#account" || body["status"] != "deactivated" {
+		t.Fatalf("event %s %v", kind, body)
+	}
+	expect(t, set(map[string]any{"subject": subject, "takedown": map[string]any{"applied": true}}), 200, "")
+	if td, de := status(); !td || !de {
+		t.Fatalf("taken down while deactivated: takedown %v, deactivated %v", td, de)
+	}
+	// A taken-down account cannot be activated; after the reversal it is
+	// still deactivated, and then it can.
+	expect(t, set(map[string]any{"subject": subject, "deactivated": map[string]any{"applied": false}}), 400, "AccountNotFound")
+	expect(t, set(map[string]any{"subject": subject, "takedown": map[string]any{"applied": false}}), 200, "")
+	if td, de := status(); td || !de {
+		t.Fatalf("after reversal: takedown %v, deactivated %v", td, de)
+	}
+	expect(t, set(map[string]any{"subject": subject, "deactivated": map[string]any{"applied": false}}), 200, "")
+	if td, de := status(); td || de {
+		t.Fatalf("after activation: takedown %v, deactivated %v", td, de)
+	}
+	if info := n.adminCall(t, "GET", "com.atproto.admin.getAccountInfo", "did="+a.DID.String(), nil).JSON(t); info["deactivatedAt"] != nil {
+		t.Fatalf("deactivatedAt after activation: %v", info)
+	}
+}
+
+// TestAdminAccountsAsReference: the account view lists the account's
+// invite codes (none is []), unknown accounts are NotFound, the admin's
+// email change leaves the address unconfirmed, and a code given to
+// createAccount where none is required is used.
+func TestAdminAccountsAsReference(t *testing.T) {
+	n := mustNode(t, nodeOptions{})
+	a := srvNewUser(t, n, "amy.test")
+	info := func() map[string]any {
+		t.Helper()
+		r := n.adminCall(t, "GET", "com.atproto.admin.getAccountInfo", "did="+a.DID.String(), nil)
+		expect(t, r, 200, "")
+		return r.JSON(t)
+	}
+	if inv, ok := info()["invites"].([]any); !ok || len(inv) != 0 {
+		t.Fatalf("invites of an account with none: %v", info())
+	}
+	r := n.adminCall(t, "POST", "com.atproto.server.createInviteCodes", "", map[string]any{"codeCount": 2, "useCount": 1, "forAccounts": []string{a.DID.String()}})
+	expect(t, r, 200, "")
+	codes := r.JSON(t)["codes"].([]any)[0].(map[string]any)["codes"].([]any)
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.disableInviteCodes", "", map[string]any{"codes": []any{codes[0]}}), 200, "")
+	if inv := info()["invites"].([]any); len(inv) != 2 {
+		t.Fatalf("invites: %v", inv)
+	}
+	infos := n.adminCall(t, "GET", "com.atproto.admin.getAccountInfos", "dids="+a.DID.String(), nil).JSON(t)["infos"].([]any)
+	if inv := infos[0].(map[string]any)["invites"].([]any); len(inv) != 2 {
+		t.Fatalf("getAccountInfos invites: %v", inv)
+	}
+	expect(t, n.adminCall(t, "GET", "com.atproto.admin.getAccountInfo", "did=did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", nil), 400, "NotFound")
+
+	// The new address is not confirmed, and tokens mailed before are void.
+	expect(t, n.procedure(t, "com.atproto.server.requestEmailConfirmation", nil, a.Access), 200, "")
+	token := srvMailedToken(t, n, a.Email)
+	expect(t, n.procedure(t, "com.atproto.server.confirmEmail", map[string]any{"email": a.Email, "token": token}, a.Access), 200, "")
+	expect(t, n.procedure(t, "com.atproto.server.requestEmailUpdate", nil, a.Access), 200, "")
+	if info()["emailConfirmedAt"] == nil {
+		t.Fatal("email not confirmed")
+	}
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.updateAccountEmail", "", map[string]any{"account": a.Handle, "email": "amy.new@mail.example"}), 200, "")
+	if got := info(); got["email"] != "amy.new@mail.example" || got["emailConfirmedAt"] != nil {
+		t.Fatalf("after updateAccountEmail: %v", got)
+	}
+	if s := srvLogin(t, n, "amy.new@mail.example", a.Password); s["emailConfirmed"] != false {
+		t.Fatalf("session after updateAccountEmail: %v", s)
+	}
+	expect(t, n.procedure(t, "com.atproto.server.updateEmail", map[string]any{"email": "amy.other@mail.example", "token": srvMailedToken(t, n, a.Email)}, a.Access), 400, "")
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.updateAccountEmail", "", map[string]any{"account": "nobody.test", "email": "x@mail.example"}), 400, "InvalidRequest")
+	expect(t, n.adminCall(t, "POST", "com.atproto.admin.sendEmail", "", map[string]any{"recipientDid": "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", "content": "hi", "senderDid": "did:example:admin"}), 400, "InvalidRequest")
+
+	// Invites are not required here; the code given is used all the same.
+	out := srvSignup(t, n, map[string]any{"handle": "ben.test", "email": "ben@mail.example", "password": "pw-ben.test", "inviteCode": codes[1]})
+	list := n.adminCall(t, "GET", "com.atproto.admin.getInviteCodes", "", nil).JSON(t)["codes"].([]any)
+	for _, c := range list {
+		c := c.(map[string]any)
+		if c["code"] != codes[1] {
+			continue
+		}
+		if uses := c["uses"].([]any); len(uses) != 1 || uses[0].(map[string]any)["usedBy"] != out["did"] {
+			t.Fatalf("uses of the code: %v", c["uses"])
+		}
+		return
+	}
+	t.Fatalf("code %v not listed: %v", codes[1], list)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/boltsky/boltsky/account"
 	"github.com/boltsky/boltsky/actor"
@@ -125,18 +126,20 @@ func (s *Server) adminGetSubjectStatus(c *call) error {
 		if err != nil {
 			return err
 		}
-		out := map[string]any{
-			"subject":  subjectRef{Type: repoRefType, DID: d.String()},
-			"takedown": statusAttr{Applied: st.Status == kv.StatusTakendown, Ref: st.TakedownRef},
-		}
-		if !st.DeactivatedAt.IsZero() || st.Status == kv.StatusDeactivated {
-			out["deactivated"] = statusAttr{Applied: st.Status == kv.StatusDeactivated}
-		}
-		return c.writeJSON(out)
+		return c.writeJSON(map[string]any{
+			"subject":     subjectRef{Type: repoRefType, DID: d.String()},
+			"takedown":    statusAttr{Applied: st.Status == kv.StatusTakendown, Ref: st.TakedownRef},
+			"deactivated": statusAttr{Applied: st.Status == kv.StatusDeactivated || !st.DeactivatedAt.IsZero()},
+		})
 	}
 	return invalidRequest("No provided subject")
 }
 
+// adminUpdateSubjectStatus applies or reverses a takedown of an account,
+// a record or a blob, and deactivates or activates an account, answering
+// as the reference does: a takedown of an account not hosted here is
+// acknowledged (a moderation service may act on accounts that left);
+// its deactivation or activation is refused as the account's own would be.
 func (s *Server) adminUpdateSubjectStatus(c *call) error {
 	var in struct {
 		Subject     subjectRef  `json:"subject"`
@@ -146,6 +149,9 @@ func (s *Server) adminUpdateSubjectStatus(c *call) error {
 	if err := c.decode(&in); err != nil {
 		return err
 	}
+	if in.Takedown != nil && in.Takedown.Applied && in.Deactivated != nil && !in.Deactivated.Applied {
+		return invalidRequest("Cannot activate and takedown an account at the same time")
+	}
 	out := map[string]any{"subject": in.Subject}
 	switch in.Subject.Type {
 	case repoRefType:
@@ -153,30 +159,34 @@ func (s *Server) adminUpdateSubjectStatus(c *call) error {
 		if err != nil {
 			return invalidRequest("invalid did: %s", in.Subject.DID)
 		}
-		if _, err := s.adminState(c, did); err != nil {
+		hosted := true
+		if _, err := s.srvState(c.ctx, did); errors.Is(err, errSrvNoAccount) {
+			hosted = false
+		} else if err != nil {
 			return err
 		}
 		if in.Takedown != nil {
-			if err := s.adminTakedownAccount(c.ctx, did, *in.Takedown); err != nil {
-				return err
+			if hosted {
+				if err := s.adminTakedownAccount(c.ctx, did, *in.Takedown); err != nil {
+					return err
+				}
 			}
 			out["takedown"] = in.Takedown
 		}
-		if in.Deactivated != nil {
-			err := s.d.Registry.UpdateState(c.ctx, did, func(st *kv.AccountState, _ *kv.AccountTx) ([]actor.StateEvent, error) {
-				if st.Status == kv.StatusTakendown {
-					return nil, nil
-				}
-				if in.Deactivated.Applied {
-					st.Status, st.DeactivatedAt = kv.StatusDeactivated, s.d.Now().UTC()
-				} else if st.Status == kv.StatusDeactivated {
-					st.Status = kv.StatusActive
-				}
+		switch {
+		case in.Deactivated != nil && in.Deactivated.Applied:
+			err = s.srvDeactivate(c.ctx, did, time.Time{})
+		case in.Deactivated != nil:
+			err = s.srvActivate(c.ctx, did)
+		case in.Takedown == nil && hosted:
+			// Without a change the reference announces the status
+			// again.
+			err = s.d.Registry.UpdateState(c.ctx, did, func(*kv.AccountState, *kv.AccountTx) ([]actor.StateEvent, error) {
 				return []actor.StateEvent{actor.EmitAccount}, nil
 			})
-			if err != nil {
-				return err
-			}
+		}
+		if err != nil {
+			return err
 		}
 	case strongRefType:
 		u, err := atp.ParseATURI(in.Subject.URI)
@@ -280,7 +290,7 @@ type accountView struct {
 	Email            string     `json:"email,omitempty"`
 	IndexedAt        string     `json:"indexedAt"`
 	InvitedBy        any        `json:"invitedBy,omitempty"`
-	Invites          []any      `json:"invites,omitempty"`
+	Invites          []any      `json:"invites"`
 	InvitesDisabled  bool       `json:"invitesDisabled"`
 	EmailConfirmedAt string     `json:"emailConfirmedAt,omitempty"`
 	DeactivatedAt    string     `json:"deactivatedAt,omitempty"`
@@ -310,10 +320,13 @@ func (s *Server) accountView(c *call, st kv.AccountState) (accountView, error) {
 			v.InvitedBy = srvInviteCode(ic)
 		}
 	}
-	codes, err := s.d.Invites.AccountCodes(st.DID, st.CreatedAt, account.AccountCodesOptions{IncludeUsed: true})
+	// As the reference: every code made for the account, used up and
+	// disabled ones too.
+	codes, err := s.d.Invites.AccountCodes(st.DID, st.CreatedAt, account.AccountCodesOptions{IncludeUsed: true, IncludeDisabled: true})
 	if err != nil {
 		return v, err
 	}
+	v.Invites = []any{}
 	for _, ic := range codes {
 		v.Invites = append(v.Invites, srvInviteCode(ic))
 	}
@@ -339,7 +352,7 @@ func (s *Server) adminGetAccountInfo(c *call) error {
 	if err != nil {
 		return invalidRequest("invalid did")
 	}
-	st, err := s.adminState(c, did)
+	st, err := s.srvStateOr(c.ctx, did, xerr(http.StatusBadRequest, "NotFound", "Account not found"))
 	if err != nil {
 		return err
 	}
@@ -451,28 +464,37 @@ func (s *Server) adminUpdateAccountEmail(c *call) error {
 	if err := c.decode(&in); err != nil {
 		return err
 	}
+	notFound := invalidRequest("Account does not exist: %s", in.Account)
 	did, ok, err := s.repoLocalDID(in.Account)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return xerr(http.StatusBadRequest, "AccountNotFound", "Account does not exist: %s", in.Account)
+		return notFound
+	}
+	if _, err := s.srvStateOr(c.ctx, did, notFound); err != nil {
+		return err
 	}
 	email, err := account.NormalizeEmail(in.Email)
 	if err != nil {
 		return err
 	}
-	if _, err := s.adminState(c, did); err != nil {
-		return err
-	}
-	return s.d.Registry.UpdateState(c.ctx, did, func(st *kv.AccountState, _ *kv.AccountTx) ([]actor.StateEvent, error) {
+	// As the reference: the new address is not confirmed, and tokens
+	// mailed to the old one are void.
+	err = s.d.Registry.UpdateState(c.ctx, did, func(st *kv.AccountState, _ *kv.AccountTx) ([]actor.StateEvent, error) {
 		if err := s.d.Index.MoveEmail(did, st.Email, email); err != nil {
 			return nil, err
 		}
-		st.Email = email
-		st.EmailConfirmedAt = s.d.Now().UTC()
+		st.Email, st.EmailConfirmedAt = email, time.Time{}
 		return nil, nil
 	})
+	if err != nil {
+		return err
+	}
+	if err := s.d.EmailTokens.DeleteAll(did); err != nil {
+		return err
+	}
+	return c.writeEmpty()
 }
 
 func (s *Server) adminUpdateAccountPassword(c *call) error {
@@ -613,12 +635,12 @@ func (s *Server) adminSendEmail(c *call) error {
 	if err != nil {
 		return invalidRequest("invalid recipientDid")
 	}
-	st, err := s.adminState(c, did)
+	st, err := s.srvStateOr(c.ctx, did, invalidRequest("Recipient not found"))
 	if err != nil {
 		return err
 	}
 	if st.Email == "" {
-		return invalidRequest("Recipient has no email")
+		return invalidRequest("account does not have an email address")
 	}
 	subject := in.Subject
 	if subject == "" {

@@ -72,29 +72,38 @@ func (s *Server) srvServesDIDWeb(did atp.DID) bool {
 	return err == nil && s.d.Handles.IsUserDomain(h)
 }
 
-// srvActivateAccount makes a deactivated account active again, once its
-// identity points here, and announces it: #account, #identity, then
-// #sync with the current commit, as the reference does.
+// srvActivateAccount makes the caller's account active again
+// (srvActivate).
 func (s *Server) srvActivateAccount(c *call) error {
-	did := c.auth.did
+	if err := s.srvActivate(c.ctx, c.auth.did); err != nil {
+		return err
+	}
+	return c.writeEmpty()
+}
+
+// srvActivate makes a deactivated account active again, once its
+// identity points here, and announces it: #account, #identity, then
+// #sync with the current commit, as the reference does. A taken-down
+// account, or none, is 400 AccountNotFound.
+func (s *Server) srvActivate(ctx context.Context, did atp.DID) error {
 	notFound := xerr(400, "AccountNotFound", "user not found")
-	st, err := s.srvStateOr(c.ctx, did, notFound)
+	st, err := s.srvStateOr(ctx, did, notFound)
 	if err != nil {
 		return err
 	}
-	if err := s.srvCheckIdentity(c.ctx, st); err != nil {
+	if err := s.srvCheckIdentity(ctx, st); err != nil {
 		return err
 	}
 	// A head signed with another key than the account's (a key change
 	// since the last commit) is re-signed, so that the #sync names a
 	// commit relays can verify.
 	last := actor.EmitSync
-	if resign, err := s.srvHeadNeedsResign(c.ctx, st); err != nil {
+	if resign, err := s.srvHeadNeedsResign(ctx, st); err != nil {
 		return err
 	} else if resign {
 		last = actor.EmitResign
 	}
-	err = s.d.Registry.UpdateState(c.ctx, did, func(st *kv.AccountState, _ *kv.AccountTx) ([]actor.StateEvent, error) {
+	return s.d.Registry.UpdateState(ctx, did, func(st *kv.AccountState, _ *kv.AccountTx) ([]actor.StateEvent, error) {
 		if st.Status == kv.StatusDeleted || account.SoftDeleted(*st) {
 			return nil, notFound
 		}
@@ -104,10 +113,6 @@ func (s *Server) srvActivateAccount(c *call) error {
 		st.DeactivatedAt, st.DeleteAfter = time.Time{}, time.Time{}
 		return []actor.StateEvent{actor.EmitAccount, actor.EmitIdentity, last}, nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.writeEmpty()
 }
 
 // srvHeadNeedsResign reports whether the account's head commit does not
@@ -139,8 +144,8 @@ func (s *Server) srvHeadNeedsResign(ctx context.Context, st kv.AccountState) (bo
 	return commit.Verify(key.Public()) != nil, nil
 }
 
-// srvDeactivateAccount stops hosting the account's data until it is
-// activated again, and announces it with #account.
+// srvDeactivateAccount deactivates the caller's account
+// (srvDeactivate).
 func (s *Server) srvDeactivateAccount(c *call) error {
 	var in struct {
 		DeleteAfter string `json:"deleteAfter"`
@@ -156,9 +161,20 @@ func (s *Server) srvDeactivateAccount(c *call) error {
 		}
 		deleteAfter = dt.Time()
 	}
+	if err := s.srvDeactivate(c.ctx, c.auth.did, deleteAfter); err != nil {
+		return err
+	}
+	return c.writeEmpty()
+}
+
+// srvDeactivate stops hosting the account's data until it is activated
+// again, and announces it with #account; a taken-down account stays
+// taken down, and is deactivated once the takedown is reversed. No
+// account is 400 "Account not found", as on the reference.
+func (s *Server) srvDeactivate(ctx context.Context, did atp.DID, deleteAfter time.Time) error {
 	now := s.d.Now()
 	notFound := invalidRequest("Account not found")
-	err := s.d.Registry.UpdateState(c.ctx, c.auth.did, func(st *kv.AccountState, _ *kv.AccountTx) ([]actor.StateEvent, error) {
+	err := s.d.Registry.UpdateState(ctx, did, func(st *kv.AccountState, _ *kv.AccountTx) ([]actor.StateEvent, error) {
 		if st.Status == kv.StatusDeleted {
 			return nil, notFound
 		}
@@ -171,10 +187,7 @@ func (s *Server) srvDeactivateAccount(c *call) error {
 	if errors.Is(err, actor.ErrAccountNotFound) {
 		return notFound
 	}
-	if err != nil {
-		return err
-	}
-	return c.writeEmpty()
+	return err
 }
 
 // srvCheckAccountStatus reports how far an account's migration to this

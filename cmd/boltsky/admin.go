@@ -298,6 +298,12 @@ func setupTakedown(apply bool) func(c *command) adminRun {
 			if err != nil {
 				return err
 			}
+			// The node acknowledges a takedown of an account it does not
+			// host (a moderation service may send one); here that is a
+			// mistake.
+			if err := s.query(ctx, "com.atproto.admin.getSubjectStatus", url.Values{"did": {did.String()}}, nil); err != nil {
+				return err
+			}
 			takedown := map[string]any{"applied": apply}
 			if *ref != "" {
 				takedown["ref"] = *ref

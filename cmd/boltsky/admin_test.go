@@ -122,6 +122,7 @@ func TestAdminCommands(t *testing.T) {
 	}{
 		{[]string{"account", "show", "did:web:nobody.test"}, "Account not found"},
 		{[]string{"takedown", "nobody.test"}, "cannot resolve nobody.test"},
+		{[]string{"takedown", "did:web:nobody.test"}, "Subject not found"},
 		{[]string{"account", "show", "not a handle"}, "neither a DID nor a handle"},
 		{[]string{"import", alice.DID, filepath.Join(t.TempDir(), "missing.car")}, "no such file"},
 	} {
