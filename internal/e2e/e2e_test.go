@@ -58,6 +58,10 @@ var scenarios = []scenarioCase{
 	{script: "deactivation.mjs", plc: true},
 	{script: "identity.mjs", plc: true},
 	{script: "deleteaccount.mjs", plc: true},
+	{script: "migration.mjs", plc: true},
+	{script: "serviceauth.mjs", plc: true},
+	{script: "email.mjs", plc: true},
+	{script: "resolve.mjs", plc: true},
 }
 
 // binary is the boltsky executable built once for the whole test binary,

@@ -2,7 +2,8 @@
 // creates codes with com.atproto.server.createInviteCode under Basic
 // auth; sign-up without a code, with an unknown code and with a used-up
 // code is refused with InvalidInviteCode; each code admits useCount
-// accounts.
+// accounts. getAccountInviteCodes lists the codes the admin gave an
+// account, with their uses, and leaves out used-up ones when asked.
 import { adminHeaders, assert, env, expectXrpcError, newAccountInput, newAgent, scenario } from './lib.mjs'
 
 await scenario('invites', async (s) => {
@@ -63,10 +64,57 @@ await scenario('invites', async (s) => {
     await expectXrpcError(signUp(double), { status: 400, error: 'InvalidInviteCode' })
   })
 
+  const invitedAgent = newAgent()
   await s.step('the invited account signs in', async () => {
-    const a = newAgent()
-    await a.resumeSession({ ...invited, active: true })
-    const { data } = await a.com.atproto.server.getSession()
+    await invitedAgent.resumeSession({ ...invited, active: true })
+    const { data } = await invitedAgent.com.atproto.server.getSession()
     assert.equal(data.did, invited.did)
+  })
+
+  await s.step('getAccountInviteCodes of a new account lists no codes', async () => {
+    const { data } = await invitedAgent.com.atproto.server.getAccountInviteCodes()
+    assert.deepEqual(data, { codes: [] })
+  })
+
+  await s.step('getAccountInviteCodes without a session is AuthMissing', async () => {
+    await expectXrpcError(newAgent().com.atproto.server.getAccountInviteCodes(), { status: 401, error: 'AuthMissing' })
+  })
+
+  let given
+  await s.step('the admin gives the account two codes; getAccountInviteCodes lists them', async () => {
+    const before = Date.now() - 1000
+    const res = await server.createInviteCodes(
+      { codeCount: 2, useCount: 1, forAccounts: [invited.did] },
+      { headers: adminHeaders() },
+    )
+    assert.equal(res.data.codes.length, 1)
+    assert.equal(res.data.codes[0].account, invited.did)
+    given = res.data.codes[0].codes
+    assert.equal(given.length, 2)
+    const { data } = await invitedAgent.com.atproto.server.getAccountInviteCodes()
+    assert.deepEqual(data.codes.map((c) => c.code).sort(), [...given].sort())
+    for (const c of data.codes) {
+      assert.equal(c.available, 1)
+      assert.equal(c.disabled, false)
+      assert.equal(c.forAccount, invited.did)
+      assert.equal(c.createdBy, 'admin')
+      assert.deepEqual(c.uses, [])
+      assert.ok(Date.parse(c.createdAt) >= before, `createdAt ${c.createdAt}`)
+    }
+  })
+
+  await s.step('a code used for a sign-up lists its use; includeUsed:false leaves it out', async () => {
+    const friend = await signUp(given[0])
+    const all = (await invitedAgent.com.atproto.server.getAccountInviteCodes()).data.codes
+    const used = all.find((c) => c.code === given[0])
+    assert.equal(used.uses.length, 1)
+    assert.equal(used.uses[0].usedBy, friend.data.did)
+    assert.ok(!Number.isNaN(Date.parse(used.uses[0].usedAt)), `usedAt ${used.uses[0].usedAt}`)
+    assert.deepEqual(all.find((c) => c.code === given[1]).uses, [])
+    const { data } = await invitedAgent.com.atproto.server.getAccountInviteCodes({ includeUsed: false })
+    assert.deepEqual(
+      data.codes.map((c) => c.code),
+      [given[1]],
+    )
   })
 })

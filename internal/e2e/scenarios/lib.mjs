@@ -2,7 +2,9 @@
 // environment), the official client (@atproto/api, loaded from the
 // node_modules folder named by BOLTSKY_E2E_NODE_MODULES), a step runner
 // that prints one line per step and exits non-zero on the first failure,
-// and helpers for XRPC errors, the mail outbox, JWTs and did:key.
+// and helpers for XRPC errors, the mail outbox, JWTs, did:key and what a
+// user or another PDS makes with its own keys: PLC operations, service
+// tokens and repository CARs (DAG-CBOR and signatures over node:crypto).
 //
 // Environment (set by e2e_test.go, or by hand):
 //   BOLTSKY_E2E_NODE_MODULES  node_modules folder holding @atproto/api (install.sh)
@@ -13,7 +15,7 @@
 //   BOLTSKY_HANDLE_DOMAIN     the handle suffix users sign up under (default .test)
 //   BOLTSKY_BLOB_UPLOAD_LIMIT the node's blob upload limit in bytes
 import assert from 'node:assert/strict'
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -304,13 +306,304 @@ export async function plcGet(p) {
 
 /** newDidKey returns a fresh secp256k1 public key as a did:key. */
 export function newDidKey() {
-  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'secp256k1' })
+  return newKeyPair().didKey
+}
+
+// Keys, signatures and DAG-CBOR, for what the scenarios must make as
+// another party would: a PLC operation signed with a key the user holds,
+// a service token from another PDS, the repository CAR an old PDS
+// exports. Only node:crypto is used; @atproto/api brings no crypto.
+
+// The group orders of secp256k1 and P-256, for low-S signatures.
+const curveOrder = {
+  secp256k1: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n,
+  prime256v1: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+}
+
+// The multicodec prefixes of did:key public keys and the DER SPKI prefix
+// that wraps their 33-byte compressed point.
+const didKeyCurves = [
+  {
+    curve: 'secp256k1',
+    alg: 'ES256K',
+    multicodec: Buffer.from([0xe7, 0x01]),
+    spki: Buffer.from('3036301006072a8648ce3d020106052b8104000a032200', 'hex'),
+  },
+  {
+    curve: 'prime256v1',
+    alg: 'ES256',
+    multicodec: Buffer.from([0x80, 0x24]),
+    spki: Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'),
+  },
+]
+
+/**
+ * newKeyPair returns a fresh secp256k1 key: { privateKey (a node
+ * KeyObject), didKey }.
+ */
+export function newKeyPair() {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'secp256k1' })
   const jwk = publicKey.export({ format: 'jwk' })
   const x = Buffer.from(jwk.x, 'base64url')
   const y = Buffer.from(jwk.y, 'base64url')
   // multicodec secp256k1-pub (0xe7, varint e7 01), then the compressed point.
   const bytes = Buffer.concat([Buffer.from([0xe7, 0x01, y[y.length - 1] & 1 ? 0x03 : 0x02]), x])
-  return 'did:key:z' + base58btc(bytes)
+  return { privateKey, didKey: 'did:key:z' + base58btc(bytes) }
+}
+
+/**
+ * parseDidKey returns { curve, alg, publicKey (a node KeyObject) } for a
+ * did:key of a secp256k1 or P-256 key.
+ */
+export function parseDidKey(didKey) {
+  assert.match(didKey, /^did:key:z[1-9A-HJ-NP-Za-km-z]+$/, 'a base58btc did:key')
+  const bytes = base58btcDecode(didKey.slice('did:key:z'.length))
+  const c = didKeyCurves.find((c) => bytes.subarray(0, 2).equals(c.multicodec))
+  assert.ok(c, `did:key ${didKey} is neither secp256k1 nor P-256`)
+  const point = bytes.subarray(2)
+  assert.equal(point.length, 33, `did:key ${didKey}: not a compressed point`)
+  const publicKey = createPublicKey({ key: Buffer.concat([c.spki, point]), format: 'der', type: 'spki' })
+  return { curve: c.curve, alg: c.alg, publicKey }
+}
+
+/** signLowS signs sha256(data) with privateKey: 64 bytes r‖s with s in the lower half, as atproto requires. */
+export function signLowS(privateKey, data) {
+  const sig = sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' })
+  const n = curveOrder[privateKey.asymmetricKeyDetails.namedCurve]
+  const s = BigInt('0x' + sig.subarray(32).toString('hex'))
+  if (s > n / 2n) {
+    Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex').copy(sig, 32)
+  }
+  return sig
+}
+
+/** isLowS reports whether a 64-byte r‖s signature on curve has s in the lower half. */
+export function isLowS(sig, curve) {
+  return BigInt('0x' + Buffer.from(sig).subarray(32).toString('hex')) <= curveOrder[curve] / 2n
+}
+
+/**
+ * verifyJwt checks a JWT's signature against a did:key and that its alg
+ * names the key's curve; it returns { header, payload }, or throws.
+ */
+export function verifyJwt(jwt, didKey) {
+  const [h, p, s] = jwt.split('.')
+  const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'))
+  const { curve, alg, publicKey } = parseDidKey(didKey)
+  assert.equal(header.alg, alg, `JWT alg for a ${curve} key`)
+  const sig = Buffer.from(s, 'base64url')
+  assert.equal(sig.length, 64, 'a compact r‖s signature')
+  assert.ok(isLowS(sig, curve), 'the signature is low-S')
+  assert.ok(
+    verify('sha256', Buffer.from(`${h}.${p}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, sig),
+    `JWT signature does not verify against ${didKey}`,
+  )
+  return { header, payload: JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) }
+}
+
+/** signJwt returns an ES256K JWT over claims, signed with a secp256k1 privateKey. */
+export function signJwt(claims, privateKey) {
+  const h = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'ES256K' })).toString('base64url')
+  const p = Buffer.from(JSON.stringify(claims)).toString('base64url')
+  return `${h}.${p}.${signLowS(privateKey, Buffer.from(`${h}.${p}`)).toString('base64url')}`
+}
+
+/** CidLink is a CID in a DAG-CBOR value (tag 42); bytes is the binary CID. */
+export class CidLink {
+  constructor(bytes) {
+    this.bytes = Buffer.from(bytes)
+  }
+  toString() {
+    return 'b' + base32(this.bytes)
+  }
+}
+
+/** cidOf returns the CIDv1 (sha2-256) of bytes, DAG-CBOR codec unless raw. */
+export function cidOf(bytes, { raw = false } = {}) {
+  const digest = createHash('sha256').update(bytes).digest()
+  return new CidLink(Buffer.concat([Buffer.from([0x01, raw ? 0x55 : 0x71, 0x12, 0x20]), digest]))
+}
+
+/**
+ * dagCbor encodes value as canonical DAG-CBOR: null, booleans, safe
+ * integers, strings, byte arrays, CidLinks, arrays and plain objects (keys
+ * sorted by length, then bytes).
+ */
+export function dagCbor(value) {
+  const out = []
+  cborInto(out, value)
+  return Buffer.concat(out)
+}
+
+function cborHead(out, major, n) {
+  const m = major << 5
+  if (n < 24) out.push(Buffer.from([m | n]))
+  else if (n < 0x100) out.push(Buffer.from([m | 24, n]))
+  else if (n < 0x10000) out.push(Buffer.from([m | 25, n >> 8, n & 0xff]))
+  else if (n < 0x100000000) {
+    const b = Buffer.alloc(5)
+    b[0] = m | 26
+    b.writeUInt32BE(n, 1)
+    out.push(b)
+  } else {
+    const b = Buffer.alloc(9)
+    b[0] = m | 27
+    b.writeBigUInt64BE(BigInt(n), 1)
+    out.push(b)
+  }
+}
+
+function cborInto(out, v) {
+  if (v === null) out.push(Buffer.from([0xf6]))
+  else if (v === true || v === false) out.push(Buffer.from([v ? 0xf5 : 0xf4]))
+  else if (typeof v === 'number') {
+    assert.ok(Number.isSafeInteger(v), `DAG-CBOR: ${v} is not a safe integer`)
+    if (v >= 0) cborHead(out, 0, v)
+    else cborHead(out, 1, -1 - v)
+  } else if (typeof v === 'string') {
+    const b = Buffer.from(v, 'utf8')
+    cborHead(out, 3, b.length)
+    out.push(b)
+  } else if (v instanceof CidLink) {
+    out.push(Buffer.from([0xd8, 0x2a]))
+    cborHead(out, 2, v.bytes.length + 1)
+    out.push(Buffer.from([0]), v.bytes)
+  } else if (v instanceof Uint8Array) {
+    cborHead(out, 2, v.length)
+    out.push(Buffer.from(v))
+  } else if (Array.isArray(v)) {
+    cborHead(out, 4, v.length)
+    for (const item of v) cborInto(out, item)
+  } else if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const keys = Object.keys(v).sort((a, b) => {
+      const la = Buffer.byteLength(a)
+      const lb = Buffer.byteLength(b)
+      return la !== lb ? la - lb : Buffer.compare(Buffer.from(a), Buffer.from(b))
+    })
+    cborHead(out, 5, keys.length)
+    for (const k of keys) {
+      assert.notEqual(v[k], undefined, `DAG-CBOR: key ${k} is undefined`)
+      cborInto(out, k)
+      cborInto(out, v[k])
+    }
+  } else {
+    assert.fail(`DAG-CBOR: cannot encode ${typeof v} ${v}`)
+  }
+}
+
+/** signPlcOperation returns op (without sig) signed with a rotation key. */
+export function signPlcOperation(op, privateKey) {
+  return { ...op, sig: signLowS(privateKey, dagCbor(op)).toString('base64url') }
+}
+
+/** plcDidOf returns the did:plc of a signed genesis operation. */
+export function plcDidOf(signedGenesis) {
+  return 'did:plc:' + base32(createHash('sha256').update(dagCbor(signedGenesis)).digest()).slice(0, 24)
+}
+
+/** plcSubmit posts a signed operation for did to the PLC directory. */
+export async function plcSubmit(did, op) {
+  assert.ok(env.plcUrl, 'BOLTSKY_PLC_URL is not set')
+  const res = await fetch(`${env.plcUrl}/${did}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(op),
+  })
+  const body = await res.text()
+  assert.equal(res.status, 200, `POST ${env.plcUrl}/${did}: HTTP ${res.status}: ${body}`)
+}
+
+/** newTid returns a fresh record key / revision in TID form. */
+let tidLast = 0n
+export function newTid() {
+  let micros = BigInt(Date.now()) * 1000n
+  if (micros <= tidLast) micros = tidLast + 1n
+  tidLast = micros
+  const v = (micros << 10n) | BigInt(randomBytes(2).readUInt16BE() & 0x3ff)
+  const alphabet = '234567abcdefghijklmnopqrstuvwxyz'
+  let out = ''
+  for (let i = 12; i >= 0; i--) out += alphabet[Number((v >> BigInt(5 * i)) & 31n)]
+  return out
+}
+
+/** mstLayer returns the MST layer of a repository key: leading zero bits of sha256(key), halved. */
+export function mstLayer(key) {
+  const digest = createHash('sha256').update(key).digest()
+  let zeros = 0
+  for (const b of digest) {
+    if (b === 0) {
+      zeros += 8
+      continue
+    }
+    zeros += Math.clz32(b) - 24
+    break
+  }
+  return Math.floor(zeros / 2)
+}
+
+/**
+ * layerZeroRkey returns a fresh TID record key whose path in collection
+ * sits on the MST's bottom layer, so that repoCAR can put it in a single
+ * node.
+ */
+export function layerZeroRkey(collection) {
+  for (;;) {
+    const rkey = newTid()
+    if (mstLayer(`${collection}/${rkey}`) === 0) return rkey
+  }
+}
+
+/**
+ * repoCAR returns the CAR an old PDS would export for did: its records
+ * ({ collection, rkey, value }, each key on layer 0: see layerZeroRkey)
+ * in one MST node under a v3 commit signed with privateKey. It returns
+ * { car, commit (CidLink), records: [{ uri, cid }] }.
+ */
+export function repoCAR({ did, records, privateKey, rev = newTid() }) {
+  const blocks = []
+  const entries = records
+    .map((r) => {
+      const bytes = dagCbor(r.value)
+      const cid = cidOf(bytes)
+      blocks.push([cid, bytes])
+      return { key: `${r.collection}/${r.rkey}`, cid, uri: `at://${did}/${r.collection}/${r.rkey}` }
+    })
+    .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)))
+  let prev = Buffer.alloc(0)
+  const e = entries.map(({ key, cid }) => {
+    assert.equal(mstLayer(key), 0, `${key} is not on MST layer 0`)
+    const k = Buffer.from(key)
+    let p = 0
+    while (p < prev.length && p < k.length && prev[p] === k[p]) p++
+    prev = k
+    return { k: k.subarray(p), p, t: null, v: cid }
+  })
+  const node = dagCbor({ l: null, e })
+  const data = cidOf(node)
+  blocks.push([data, node])
+  const unsigned = { did, version: 3, data, rev, prev: null }
+  const commitBytes = dagCbor({ ...unsigned, sig: signLowS(privateKey, dagCbor(unsigned)) })
+  const commit = cidOf(commitBytes)
+  blocks.unshift([commit, commitBytes])
+  const parts = []
+  const header = dagCbor({ version: 1, roots: [commit] })
+  parts.push(varint(header.length), header)
+  for (const [cid, bytes] of blocks) parts.push(varint(cid.bytes.length + bytes.length), cid.bytes, bytes)
+  return {
+    car: Buffer.concat(parts),
+    commit,
+    records: entries.map(({ uri, cid }) => ({ uri, cid: cid.toString() })),
+  }
+}
+
+function varint(n) {
+  const out = []
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80)
+    n >>>= 7
+  }
+  out.push(n)
+  return Buffer.from(out)
 }
 
 function base58btc(bytes) {
@@ -326,6 +619,21 @@ function base58btc(bytes) {
     out = '1' + out
   }
   return out
+}
+
+function base58btcDecode(text) {
+  const alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+  let n = 0n
+  for (const ch of text) {
+    const d = alphabet.indexOf(ch)
+    assert.ok(d >= 0, `not base58btc: ${text}`)
+    n = n * 58n + BigInt(d)
+  }
+  let hex = n === 0n ? '' : n.toString(16)
+  if (hex.length % 2) hex = '0' + hex
+  let zeros = 0
+  while (text[zeros] === '1') zeros++
+  return Buffer.concat([Buffer.alloc(zeros), Buffer.from(hex, 'hex')])
 }
 
 /** rawCid returns the CID of a blob: CIDv1, raw codec, sha2-256, base32. */
