@@ -7,8 +7,10 @@
 // # Pieces
 //
 //   - scenarios/*.mjs are the scenario scripts, one area each (accounts,
-//     app passwords, repo, blobs, invites, deactivation, identity, account
-//     deletion, did:web accounts). Each runs its steps in order against the
+//     app passwords, repo, blobs, invites, deactivation, identity and
+//     resolution, account deletion, did:web accounts, email confirmation,
+//     email update and password reset, service auth, and moving an
+//     account here: reserved keys, importRepo, listMissingBlobs). Each runs its steps in order against the
 //     node named by BOLTSKY_URL, prints one line per step and a summary,
 //     and exits non-zero at the first failing step. scenarios/lib.mjs
 //     documents the environment they read. A step the server does not
