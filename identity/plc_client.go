@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/boltsky/boltsky/atp"
@@ -30,7 +33,9 @@ const (
 // DefaultPLCURL with a client that times out after DefaultPLCTimeout.
 // Every call takes a context, whose deadline and cancellation end the
 // request. Answers other than success become a *PLCError carrying the
-// directory's status and message. A PLCClient is safe for concurrent use.
+// directory's status and message. An operation sent over a kept-alive
+// connection the directory has just closed is sent once more (see do).
+// A PLCClient is safe for concurrent use.
 type PLCClient struct {
 	// BaseURL is the directory's URL, such as "http://localhost:2582",
 	// without a trailing path; "" means DefaultPLCURL.
@@ -177,24 +182,18 @@ func requirePLC(did atp.DID) error {
 	return nil
 }
 
-// do sends one request and returns the body of a 2xx answer.
+// do sends a request and returns the body of a 2xx answer.
+//
+// A POST that fails on a connection taken from the idle pool, reset or
+// closed by the directory before any answer, is sent once more: a
+// directory (or a proxy before it) may close an idle connection just as
+// it is reused, Go's transport resends only idempotent methods by itself,
+// and sending the same signed operation again is harmless.
 func (c *PLCClient) do(ctx context.Context, method, path string, body []byte) ([]byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
+	resp, reused, err := c.send(ctx, method, path, body)
+	if err != nil && method == http.MethodPost && reused && isStaleConn(err) && ctx.Err() == nil {
+		resp, _, err = c.send(ctx, method, path, body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.baseURL()+path, rd)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrResolution, err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	if c != nil && c.UserAgent != "" {
-		req.Header.Set("User-Agent", c.UserAgent)
-	}
-	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%w: PLC directory: %s %s: %w", ErrResolution, method, path, err)
 	}
@@ -207,6 +206,38 @@ func (c *PLCClient) do(ctx context.Context, method, path string, body []byte) ([
 		return nil, &PLCError{Method: method, Path: path, Status: resp.StatusCode, Message: errorMessage(b)}
 	}
 	return b, nil
+}
+
+// send sends one request; reused reports whether it went over a
+// connection that had served requests before.
+func (c *PLCClient) send(ctx context.Context, method, path string, body []byte) (resp *http.Response, reused bool, err error) {
+	var wasReused atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { wasReused.Store(info.Reused) },
+	})
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.baseURL()+path, rd)
+	if err != nil {
+		return nil, false, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c != nil && c.UserAgent != "" {
+		req.Header.Set("User-Agent", c.UserAgent)
+	}
+	resp, err = c.httpClient().Do(req)
+	return resp, wasReused.Load(), err
+}
+
+// isStaleConn reports whether err is a connection reset or closed by the
+// other side before an answer came.
+func isStaleConn(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // errTooLarge reports a response body over its limit.

@@ -1,12 +1,17 @@
 package identity_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -316,4 +321,101 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("X-Mode", h.mode)
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// resettingDirectory is a stand-in PLC directory on 127.0.0.1 that reads
+// each request and answers it 200, except that it resets the connection
+// (RST, no answer) at the requests reset names: connection number (from
+// 0) → request number on that connection (from 0).
+type resettingDirectory struct {
+	addr  string
+	reset map[int]int
+	// requests counts the requests read, answered or not.
+	requests atomic.Int32
+}
+
+func newResettingDirectory(t *testing.T, reset map[int]int) *resettingDirectory {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &resettingDirectory{addr: ln.Addr().String(), reset: reset}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for n := 0; ; n++ {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { d.serve(conn.(*net.TCPConn), n) })
+		}
+	})
+	return d
+}
+
+func (d *resettingDirectory) serve(conn *net.TCPConn, n int) {
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	for i := 0; ; i++ {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, req.Body)
+		d.requests.Add(1)
+		if at, ok := d.reset[n]; ok && at == i {
+			conn.SetLinger(0)
+			return
+		}
+		io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	}
+}
+
+// TestPLCClientSubmitRetriesStaleConn: a POST reset on a connection reused
+// from the idle pool is sent once more, on a new connection; a reset on a
+// new connection, or on the second try, is an error.
+func TestPLCClientSubmitRetriesStaleConn(t *testing.T) {
+	op, did := MustGenesis(t, MustKey(t, crypto.K256, 1), "alice.test", "https://pds.example.com", MustKey(t, crypto.K256, 2))
+	client := func(t *testing.T, d *resettingDirectory) *identity.PLCClient {
+		tr := &http.Transport{}
+		t.Cleanup(tr.CloseIdleConnections)
+		return &identity.PLCClient{BaseURL: "http://" + d.addr, HTTP: &http.Client{Transport: tr}}
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		reset    map[int]int
+		ok       bool
+		requests int32
+	}{
+		// The first connection is reset when reused: sent again.
+		{"reused connection reset", map[int]int{0: 1}, true, 3},
+		// The retry is reset as well: no third try.
+		{"retry reset too", map[int]int{0: 1, 1: 0}, false, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newResettingDirectory(t, tc.reset)
+			c := client(t, d)
+			if err := c.Submit(ctx, did, op); err != nil {
+				t.Fatalf("first submit: %v", err)
+			}
+			err := c.Submit(ctx, did, op)
+			if (err == nil) != tc.ok || !tc.ok && !errors.Is(err, identity.ErrResolution) {
+				t.Fatalf("second submit: %v", err)
+			}
+			if got := d.requests.Load(); got != tc.requests {
+				t.Fatalf("%d requests reached the directory, want %d", got, tc.requests)
+			}
+		})
+	}
+	// A new connection reset is not retried.
+	d := newResettingDirectory(t, map[int]int{0: 0})
+	if err := client(t, d).Submit(ctx, did, op); err == nil {
+		t.Fatal("submit over a reset new connection succeeded")
+	}
+	if got := d.requests.Load(); got != 1 {
+		t.Fatalf("%d requests reached the directory, want 1", got)
+	}
 }
