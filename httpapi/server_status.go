@@ -37,7 +37,18 @@ func (s *Server) srvCheckIdentity(ctx context.Context, st kv.AccountState) error
 		if err != nil {
 			return err
 		}
-		return sc.CheckData(data)
+		if err := sc.CheckData(data); err != nil {
+			return err
+		}
+		// The cached document may predate the change that pointed the
+		// DID here (an account moving in): sessions hand it to clients
+		// to find their PDS.
+		if s.d.Directory != nil {
+			if _, err := s.d.Directory.RefreshDID(ctx, st.DID); err != nil {
+				s.log.Warn("cannot refresh the DID document", "did", st.DID.String(), "err", err)
+			}
+		}
+		return nil
 	}
 	doc, err := s.srvDIDDocument(ctx, st, key.Public(), true)
 	if errors.Is(err, identity.ErrDIDNotFound) {

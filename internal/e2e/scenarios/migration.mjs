@@ -388,13 +388,6 @@ await scenario('migration', async (s) => {
       const { data } = await user.com.atproto.server.getSession()
       assert.equal(endpoint(data.didDoc), env.url, 'getSession didDoc')
     },
-    {
-      knownFailure:
-        'httpapi/server_status.go srvActivate checks the new PLC data directly but leaves the DID document ' +
-        'cached by createAccount (Directory.RefreshDID in server_account.go) in place, so createSession and ' +
-        'getSession (withDIDDoc, server_session.go) name the old PDS for up to an hour and AtpAgent sends ' +
-        "the moved account's calls there",
-    },
   )
 
   await s.step('writes go on from the imported repository', async () => {
