@@ -140,7 +140,11 @@ export default [
     const many = await Promise.all(Array.from({ length: 8 }, (_, i) => r.create(POST, post(`parallel ${i}`))))
     o.same('parallel writes without swaps', many.map((x) => x.status))
     const list = await r.list(POST, { limit: 100 })
-    o.same('records, by text', (list.json?.records ?? []).map((x) => x.value?.text).sort())
+    // Which racer wins is timing, on either server: compare the texts
+    // with the winner's left out, and that exactly one racer is there.
+    const texts = (list.json?.records ?? []).map((x) => x.value?.text)
+    o.same('one racer stored', texts.filter((x) => x?.startsWith('racer ')).length)
+    o.same('records, by text', texts.filter((x) => !x?.startsWith('racer ')).sort())
   }),
 
   scenario('repo.put', 'putRecord creates, updates, and of the same value', async (t, o) => {
