@@ -1,7 +1,9 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,14 +14,19 @@ import (
 	"time"
 
 	comatproto "github.com/bluesky-social/indigo/api/atproto"
+	"github.com/bluesky-social/indigo/atproto/atcrypto"
 	"github.com/bluesky-social/indigo/atproto/identity"
 	irepo "github.com/bluesky-social/indigo/atproto/repo"
+	imst "github.com/bluesky-social/indigo/atproto/repo/mst"
+	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/bluesky-social/indigo/events"
 	"github.com/bluesky-social/indigo/events/schedulers/sequential"
 	"github.com/gorilla/websocket"
+	"github.com/ipfs/go-cid"
 
 	"github.com/boltsky/boltsky/actor"
 	"github.com/boltsky/boltsky/atp"
+	"github.com/boltsky/boltsky/atp/car"
 	"github.com/boltsky/boltsky/atp/dagcbor"
 	"github.com/boltsky/boltsky/kv"
 )
@@ -263,4 +270,131 @@ func TestFirehoseManySubscribers(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
+}
+
+// TestSyncCARsInIndigo reads what the sync methods serve with indigo's
+// repository code: the getRepo CAR loads and its commit verifies; the
+// getRepo?since CAR, added to the blocks of the older export, completes
+// the current repository; getRecord proofs show present records and the
+// absence of missing ones.
+func TestSyncCARsInIndigo(t *testing.T) {
+	ctx := context.Background()
+	n := mustNode(t, nodeOptions{})
+	a := n.mustAccount(t, "alice.test")
+	pub, err := atcrypto.ParsePublicDIDKey(a.Key.Public().DIDKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := n.writePosts(t, a, 30)
+	fetch := func(nsid, query string) []byte {
+		r := n.query(t, nsid, "did="+a.DID.String()+query, "")
+		expect(t, r, 200, "")
+		return r.Body
+	}
+	// load loads a CAR in indigo, checks its commit's signature and MST
+	// root, and returns the repository and the rkeys it holds.
+	load := func(name string, data []byte) (*irepo.Repo, []string) {
+		t.Helper()
+		commit, rp, err := irepo.LoadRepoFromCAR(ctx, bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: indigo cannot load it: %v", name, err)
+		}
+		if err := commit.VerifySignature(pub); err != nil {
+			t.Fatalf("%s: commit signature: %v", name, err)
+		}
+		if root, err := rp.MST.RootCID(); err != nil || !root.Equals(commit.Data) {
+			t.Fatalf("%s: MST root %v (%v), commit names %s", name, root, err, commit.Data)
+		}
+		var keys []string
+		if err := rp.MST.Walk(func(key []byte, _ cid.Cid) error {
+			keys = append(keys, string(key))
+			return nil
+		}); err != nil {
+			t.Fatalf("%s: walking the MST: %v", name, err)
+		}
+		return rp, keys
+	}
+
+	full := fetch("com.atproto.sync.getRepo", "")
+	if _, keys := load("getRepo", full); len(keys) != 30 {
+		t.Fatalf("getRepo holds %d records, want 30", len(keys))
+	}
+
+	later := n.writePosts(t, a, 5)
+	diff := fetch("com.atproto.sync.getRepo", "&since="+first[len(first)-1].Rev.String())
+	head := later[len(later)-1].Commit
+	var merged bytes.Buffer
+	cw, err := car.NewWriter(&merged, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := map[string]int{}
+	for name, data := range map[string][]byte{"full": full, "since": diff} {
+		cr, err := car.NewReader(bytes.NewReader(data), car.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			c, b, err := cr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			blocks[name]++
+			if err := cw.WriteBlock(c, b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := cw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if blocks["since"] >= blocks["full"]/2 {
+		t.Fatalf("getRepo?since holds %d blocks, the whole repository %d", blocks["since"], blocks["full"])
+	}
+	rp, keys := load("the older export plus getRepo?since", merged.Bytes())
+	if len(keys) != 35 {
+		t.Fatalf("the updated repository holds %d records, want 35", len(keys))
+	}
+	for _, res := range later {
+		op := res.Ops[0]
+		coll, rkey, _ := strings.Cut(op.Path, "/")
+		got, err := rp.GetRecordCID(ctx, syntax.NSID(coll), syntax.RecordKey(rkey))
+		if err != nil || !got.Equals(op.CID) {
+			t.Fatalf("record %s in the updated repository: %v, %v; want %s", op.Path, got, err, op.CID)
+		}
+	}
+
+	coll, rkey, _ := strings.Cut(first[7].Ops[0].Path, "/")
+	proof := fetch("com.atproto.sync.getRecord", "&collection="+coll+"&rkey="+rkey)
+	prp, _ := loadProof(t, ctx, proof, pub)
+	got, err := prp.GetRecordCID(ctx, syntax.NSID(coll), syntax.RecordKey(rkey))
+	if err != nil || !got.Equals(first[7].Ops[0].CID) {
+		t.Fatalf("proof of %s: %v, %v", first[7].Ops[0].Path, got, err)
+	}
+	if _, _, err := prp.GetRecordBytes(ctx, syntax.NSID(coll), syntax.RecordKey(rkey)); err != nil {
+		t.Fatalf("proof of %s lacks the record: %v", first[7].Ops[0].Path, err)
+	}
+	absent := fetch("com.atproto.sync.getRecord", "&collection="+coll+"&rkey=3zzzzzzzzzzz2")
+	arp, _ := loadProof(t, ctx, absent, pub)
+	// Not found, as opposed to ErrPartialTree: the proof holds the nodes
+	// that show the key is not there.
+	if c, err := arp.GetRecordCID(ctx, syntax.NSID(coll), syntax.RecordKey("3zzzzzzzzzzz2")); !errors.Is(err, irepo.ErrNotFound) {
+		t.Fatalf("proof of absence: %v, %v (partial tree: %v)", c, err, errors.Is(err, imst.ErrPartialTree))
+	}
+}
+
+// loadProof loads a record proof CAR in indigo and checks its commit.
+func loadProof(t *testing.T, ctx context.Context, data []byte, pub atcrypto.PublicKey) (*irepo.Repo, *irepo.Commit) {
+	t.Helper()
+	commit, rp, err := irepo.LoadRepoFromCAR(ctx, bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("indigo cannot load the proof: %v", err)
+	}
+	if err := commit.VerifySignature(pub); err != nil {
+		t.Fatalf("proof commit signature: %v", err)
+	}
+	return rp, commit
 }
