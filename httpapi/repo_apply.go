@@ -27,9 +27,6 @@ type applyWriteResult struct {
 // repoApplyWrites serves com.atproto.repo.applyWrites: up to 200 creates,
 // updates and deletes made as one commit.
 func (s *Server) repoApplyWrites(c *call) error {
-	if err := c.checkRecordBody(); err != nil {
-		return err
-	}
 	in := repoInput(c.input)
 	did, err := s.repoWriter(c, in.str("repo"))
 	if err != nil {

@@ -34,20 +34,8 @@ func commitMetaOf(res *actor.WriteResult) *repoCommitMeta {
 	return &repoCommitMeta{CID: res.Commit.String(), Rev: res.Rev.String()}
 }
 
-// checkRecordBody applies the reference's smaller body limit of the
-// record write methods.
-func (c *call) checkRecordBody() error {
-	if len(c.body) > recordBodyLimit {
-		return xerr(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "request entity too large")
-	}
-	return nil
-}
-
 // repoCreateRecord serves com.atproto.repo.createRecord.
 func (s *Server) repoCreateRecord(c *call) error {
-	if err := c.checkRecordBody(); err != nil {
-		return err
-	}
 	in := repoInput(c.input)
 	did, err := s.repoWriter(c, in.str("repo"))
 	if err != nil {
@@ -95,9 +83,6 @@ func (s *Server) repoCreateRecord(c *call) error {
 // record; writing the record it already holds changes nothing and
 // answers without a commit, as the reference does.
 func (s *Server) repoPutRecord(c *call) error {
-	if err := c.checkRecordBody(); err != nil {
-		return err
-	}
 	in := repoInput(c.input)
 	did, err := s.repoWriter(c, in.str("repo"))
 	if err != nil {
