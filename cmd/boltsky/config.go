@@ -62,9 +62,10 @@ type Config struct {
 	ContactEmail   string `toml:"contact_email" help:"contact address shown to clients"`
 	PrivacyPolicy  string `toml:"privacy_policy" help:"privacy policy URL"`
 	TermsOfService string `toml:"terms_of_service" help:"terms of service URL"`
-	// Services app.bsky.* and chat.bsky.* calls are proxied to; empty
-	// answers them 501 (atproto-proxy headers still name others).
-	AppViewURL string `toml:"appview_url" help:"app view base URL for app.bsky.* calls (none when empty)"`
+	// Services app.bsky.* and chat.bsky.* calls are proxied to (the app
+	// view also answers getRecord for repositories not hosted here);
+	// empty answers them 501 (atproto-proxy headers still name others).
+	AppViewURL string `toml:"appview_url" help:"app view base URL for app.bsky.* calls and records not hosted here (none when empty)"`
 	AppViewDID string `toml:"appview_did" help:"app view service DID, e.g. did:web:api.bsky.app (#bsky_appview is added)"`
 	ChatURL    string `toml:"chat_url" help:"chat service base URL for chat.bsky.* calls (none when empty)"`
 	ChatDID    string `toml:"chat_did" help:"chat service DID, e.g. did:web:api.bsky.chat (#bsky_chat is added)"`
