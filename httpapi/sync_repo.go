@@ -62,8 +62,18 @@ func (t txSource) GetBlock(c cid.Cid) ([]byte, error) {
 	return b, err
 }
 
-// carWriteBuffer is how much of a CAR is gathered before it is written.
-const carWriteBuffer = 64 << 10
+// txView reads repository blocks in place from an account transaction:
+// the bytes are valid only while the transaction is open, which suits
+// a walk that writes each block out before the next one.
+type txView struct{ tx *kv.AccountTx }
+
+func (t txView) GetBlock(c cid.Cid) ([]byte, error) {
+	b, err := t.tx.BlockInPlace(c)
+	if errors.Is(err, kv.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s", mst.ErrBlockNotFound, c)
+	}
+	return b, err
+}
 
 // streamCAR answers with a CAR written by fn inside a read transaction
 // of did's account file, streamed as it is produced.
@@ -71,25 +81,17 @@ func (s *Server) streamCAR(c *call, did atp.DID, fn func(w *bufio.Writer, tx *kv
 	c.rc.SetStatusCode(http.StatusOK)
 	c.rc.SetContentType(carType)
 	reg, log, timeout := s.d.Registry, s.log, s.cfg.RequestTimeout
-	c.rc.SetBodyStreamWriter(func(stream *bufio.Writer) {
+	c.rc.SetBodyStream(&writerBody{write: func(w *bufio.Writer) error {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		// Large writes make few, large chunks on the wire rather than
-		// one per few blocks.
-		w := bufio.NewWriterSize(stream, carWriteBuffer)
 		err := reg.View(ctx, did, func(tx *kv.AccountTx) error { return fn(w, tx) })
-		if err == nil {
-			err = w.Flush()
-		}
-		if err == nil {
-			err = stream.Flush()
-		}
 		if err != nil {
 			// The status line is gone; cutting the stream short is all
 			// that is left, and clients detect a truncated CAR.
 			log.Warn("repository stream failed", "did", did.String(), "err", err)
 		}
-	})
+		return err
+	}}, -1)
 }
 
 // getRepo streams a repository as a CAR; with since, only the blocks
@@ -114,7 +116,7 @@ func (s *Server) getRepo(c *call) error {
 			return err
 		}
 		if since.IsZero() {
-			return repo.WriteCAR(w, txSource{tx}, head.Commit)
+			return repo.WriteCAR(w, txView{tx}, head.Commit)
 		}
 		return writeSinceCAR(w, tx, head, since)
 	})
@@ -161,7 +163,7 @@ func (s *Server) getCheckout(c *call) error {
 		if err != nil {
 			return err
 		}
-		return repo.WriteCAR(w, txSource{tx}, head.Commit)
+		return repo.WriteCAR(w, txView{tx}, head.Commit)
 	})
 	return nil
 }

@@ -18,10 +18,23 @@ import (
 type AccountTx struct {
 	tx   *bolt.Tx
 	acct *Account // nil for files opened only for inspection
+	// blocks caches the blocks bucket of a read-only transaction, where
+	// it cannot be replaced; repository exports look it up per block.
+	blocks *bolt.Bucket
 }
 
 func (t *AccountTx) bucket(name []byte) *bolt.Bucket {
 	return t.tx.Bucket(name)
+}
+
+func (t *AccountTx) blocksBucket() *bolt.Bucket {
+	if t.tx.Writable() {
+		return t.bucket(blocksBucket)
+	}
+	if t.blocks == nil {
+		t.blocks = t.bucket(blocksBucket)
+	}
+	return t.blocks
 }
 
 // Head is the current state of an account's repository.
@@ -36,19 +49,28 @@ type Head struct {
 
 // Block returns a copy of the block with CID c, or ErrNotFound.
 func (t *AccountTx) Block(c cid.Cid) ([]byte, error) {
-	v := t.bucket(blocksBucket).Get([]byte(c.KeyString()))
+	v, err := t.BlockInPlace(c)
+	return clone(v), err
+}
+
+// BlockInPlace returns the block with CID c, or ErrNotFound, without
+// copying it: the bytes belong to the file's mapping and are valid only
+// until the transaction ends, and must not be modified. Streaming a
+// repository uses it to avoid a copy per block.
+func (t *AccountTx) BlockInPlace(c cid.Cid) ([]byte, error) {
+	v := t.blocksBucket().Get([]byte(c.KeyString()))
 	if v == nil {
 		return nil, fmt.Errorf("%w: block %s", ErrNotFound, c)
 	}
 	if len(v) < atp.TIDLength {
 		return nil, fmt.Errorf("%w: block %s", ErrCorrupt, c)
 	}
-	return clone(v[atp.TIDLength:]), nil
+	return v[atp.TIDLength:], nil
 }
 
 // HasBlock reports whether the block with CID c is stored.
 func (t *AccountTx) HasBlock(c cid.Cid) bool {
-	return t.bucket(blocksBucket).Get([]byte(c.KeyString())) != nil
+	return t.blocksBucket().Get([]byte(c.KeyString())) != nil
 }
 
 // PutBlock stores a block under its CID, recording rev as the revision
