@@ -157,6 +157,8 @@ type Server struct {
 	metrics httpMetrics
 	limits  *rateLimits
 	kdf     kdfLimiter
+	// batches recycles the buffers firehose frames are written from.
+	batches batchBuffers
 	// proxyClient carries proxied calls upstream.
 	proxyClient *http.Client
 }

@@ -21,8 +21,10 @@ const (
 )
 
 var firehoseUpgrader = websocket.FastHTTPUpgrader{
-	ReadBufferSize:  1024,
-	WriteBufferSize: 64 << 10,
+	ReadBufferSize: 1024,
+	// Frames bypass the connection's writer (see streamFrames); it sends
+	// only control messages and error frames.
+	WriteBufferSize: 4 << 10,
 	CheckOrigin:     func(*fasthttp.RequestCtx) bool { return true },
 }
 
@@ -56,58 +58,110 @@ func (s *Server) subscribeRepos(c *call) error {
 			return
 		}
 		defer sub.Close()
-		// The reader notices the client going away (and answers pings).
-		go func() {
-			defer cancel()
-			for {
-				if _, _, err := conn.ReadMessage(); err != nil {
-					return
-				}
-			}
-		}()
-		ping := time.NewTicker(firehosePing)
-		defer ping.Stop()
-		frames := make(chan pdssync.Frame)
-		errc := make(chan error, 1)
-		go func() {
-			for {
-				f, err := sub.Next(ctx)
-				if err != nil {
-					errc <- err
-					return
-				}
-				select {
-				case frames <- f:
-				case <-ctx.Done():
-					errc <- ctx.Err()
-					return
-				}
-			}
-		}()
+		s.streamFrames(ctx, cancel, conn, sub)
+	})
+}
+
+// controlMessage is a control frame the reader asks the writer to send.
+type controlMessage struct {
+	kind int
+	data []byte
+}
+
+// streamFrames writes sub's frames to conn until either ends. Only this
+// goroutine writes to conn: frames go to the connection directly, in
+// batches, so the reader hands the answers to pings and closes over.
+func (s *Server) streamFrames(ctx context.Context, cancel context.CancelFunc, conn *websocket.Conn, sub *pdssync.Subscription) {
+	control := make(chan controlMessage, 4)
+	ask := func(m controlMessage) {
+		select {
+		case control <- m:
+		default: // a client flooding pings gets some of them answered
+		}
+	}
+	conn.SetPingHandler(func(data string) error {
+		ask(controlMessage{kind: websocket.PongMessage, data: []byte(data)})
+		return nil
+	})
+	conn.SetCloseHandler(func(code int, _ string) error {
+		if code == websocket.CloseNoStatusReceived {
+			code = websocket.CloseNormalClosure
+		}
+		ask(controlMessage{kind: websocket.CloseMessage, data: websocket.FormatCloseMessage(code, "")})
+		return nil
+	})
+	// The reader notices the client going away.
+	go func() {
+		defer cancel()
 		for {
-			select {
-			case f := <-frames:
-				conn.SetWriteDeadline(time.Now().Add(firehoseWriteWait))
-				if err := conn.WriteMessage(websocket.BinaryMessage, f.Data); err != nil {
-					return
-				}
-			case <-ping.C:
-				if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(firehoseWriteWait)); err != nil {
-					return
-				}
-			case err := <-errc:
-				switch {
-				case errors.Is(err, pdssync.ErrConsumerTooSlow):
-					sendClose(conn, pdssync.ErrorFrame("ConsumerTooSlow", "Stream consumer too slow"))
-				case errors.Is(err, pdssync.ErrClosed):
-					conn.WriteControl(websocket.CloseMessage,
-						websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"),
-						time.Now().Add(time.Second))
-				}
+			if _, _, err := conn.ReadMessage(); err != nil {
 				return
 			}
 		}
-	})
+	}()
+	// However the stream ends, a close the client sent is answered.
+	sentClose := false
+	defer func() {
+		select {
+		case m := <-control:
+			if m.kind == websocket.CloseMessage && !sentClose {
+				conn.WriteControl(m.kind, m.data, time.Now().Add(time.Second))
+			}
+		default:
+		}
+	}()
+	ping := time.NewTicker(firehosePing)
+	defer ping.Stop()
+	raw := conn.UnderlyingConn()
+	frames := sub.Frames()
+	for {
+		select {
+		case f, ok := <-frames:
+			if !ok {
+				sentClose = endSubscription(conn, sub.Err())
+				return
+			}
+			buf, ended := gatherFrames(s.batches.get(), f, frames)
+			raw.SetWriteDeadline(time.Now().Add(firehoseWriteWait))
+			_, err := raw.Write(buf)
+			s.batches.put(buf)
+			if err != nil {
+				return
+			}
+			if ended {
+				sentClose = endSubscription(conn, sub.Err())
+				return
+			}
+		case m := <-control:
+			err := conn.WriteControl(m.kind, m.data, time.Now().Add(firehoseWriteWait))
+			if err != nil || m.kind == websocket.CloseMessage {
+				sentClose = true
+				return
+			}
+		case <-ping.C:
+			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(firehoseWriteWait)); err != nil {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// endSubscription tells the client why the server ended its
+// subscription, and reports whether it sent a close.
+func endSubscription(conn *websocket.Conn, err error) bool {
+	switch {
+	case errors.Is(err, pdssync.ErrConsumerTooSlow):
+		sendClose(conn, pdssync.ErrorFrame("ConsumerTooSlow", "Stream consumer too slow"))
+		return true
+	case errors.Is(err, pdssync.ErrClosed):
+		conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"),
+			time.Now().Add(time.Second))
+		return true
+	}
+	return false
 }
 
 // sendClose writes an error frame and closes the connection normally.

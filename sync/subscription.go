@@ -81,6 +81,16 @@ func (sub *Subscription) Next(ctx context.Context) (Frame, error) {
 	}
 }
 
+// Frames is the channel Next reads from, for callers that wait on it
+// together with other events or take every frame already queued. It is
+// closed when the subscription ends; Err then tells why.
+func (sub *Subscription) Frames() <-chan Frame { return sub.frames }
+
+// Err is why the subscription ended: ErrConsumerTooSlow, ErrClosed or the
+// context's error. Call it only after receiving from a closed Frames
+// channel, which is what makes reading it safe.
+func (sub *Subscription) Err() error { return sub.err }
+
 // Close ends the subscription and waits for its goroutine.
 func (sub *Subscription) Close() {
 	sub.cancel()
