@@ -19,8 +19,12 @@ type AccountTx struct {
 	tx   *bolt.Tx
 	acct *Account // nil for files opened only for inspection
 	// blocks caches the blocks bucket of a read-only transaction, where
-	// it cannot be replaced; repository exports look it up per block.
-	blocks *bolt.Bucket
+	// it cannot be replaced, and blockCursor a cursor on it that every
+	// lookup reuses: repository exports look up every block.
+	blocks      *bolt.Bucket
+	blockCursor *bolt.Cursor
+	// key is scratch space for the key of a block lookup.
+	key []byte
 }
 
 func (t *AccountTx) bucket(name []byte) *bolt.Bucket {
@@ -35,6 +39,23 @@ func (t *AccountTx) blocksBucket() *bolt.Bucket {
 		t.blocks = t.bucket(blocksBucket)
 	}
 	return t.blocks
+}
+
+// getBlock returns the stored value of the block with CID c (its
+// revision, then its bytes), or nil.
+func (t *AccountTx) getBlock(c cid.Cid) []byte {
+	t.key = append(t.key[:0], c.KeyString()...)
+	if t.tx.Writable() {
+		return t.bucket(blocksBucket).Get(t.key)
+	}
+	if t.blockCursor == nil {
+		t.blockCursor = t.blocksBucket().Cursor()
+	}
+	k, v := t.blockCursor.Seek(t.key)
+	if !bytes.Equal(k, t.key) {
+		return nil
+	}
+	return v
 }
 
 // Head is the current state of an account's repository.
@@ -58,7 +79,7 @@ func (t *AccountTx) Block(c cid.Cid) ([]byte, error) {
 // until the transaction ends, and must not be modified. Streaming a
 // repository uses it to avoid a copy per block.
 func (t *AccountTx) BlockInPlace(c cid.Cid) ([]byte, error) {
-	v := t.blocksBucket().Get([]byte(c.KeyString()))
+	v := t.getBlock(c)
 	if v == nil {
 		return nil, fmt.Errorf("%w: block %s", ErrNotFound, c)
 	}
@@ -70,7 +91,7 @@ func (t *AccountTx) BlockInPlace(c cid.Cid) ([]byte, error) {
 
 // HasBlock reports whether the block with CID c is stored.
 func (t *AccountTx) HasBlock(c cid.Cid) bool {
-	return t.blocksBucket().Get([]byte(c.KeyString())) != nil
+	return t.getBlock(c) != nil
 }
 
 // PutBlock stores a block under its CID, recording rev as the revision
