@@ -79,30 +79,48 @@ func (s *Server) repoCreateRecord(c *call) error {
 		Commit: commitMetaOf(res), ValidationStatus: string(p.status)})
 }
 
+// recordTarget is what putRecord and deleteRecord name: the repository,
+// the record's collection and key, and the commit to swap from.
+type recordTarget struct {
+	did        atp.DID
+	coll       atp.NSID
+	rkey       atp.RecordKey
+	swapCommit cid.Cid
+}
+
+// recordTarget reads the target of a putRecord or deleteRecord call, in
+// the order the reference checks its fields.
+func (s *Server) recordTarget(c *call, in repoInput) (recordTarget, error) {
+	var t recordTarget
+	var err error
+	if t.did, err = s.repoWriter(c, in.str("repo")); err != nil {
+		return t, err
+	}
+	if t.coll, err = in.nsid("collection"); err != nil {
+		return t, err
+	}
+	if t.rkey, err = in.rkey("rkey"); err != nil {
+		return t, err
+	}
+	if t.rkey.IsZero() {
+		return t, invalidRequest("Input must have the property \"rkey\"")
+	}
+	if t.swapCommit, err = in.cid("swapCommit"); err != nil {
+		return t, err
+	}
+	return t, nil
+}
+
 // repoPutRecord serves com.atproto.repo.putRecord: create or replace a
 // record; writing the record it already holds changes nothing and
 // answers without a commit, as the reference does.
 func (s *Server) repoPutRecord(c *call) error {
 	in := repoInput(c.input)
-	did, err := s.repoWriter(c, in.str("repo"))
+	t, err := s.recordTarget(c, in)
 	if err != nil {
 		return err
 	}
-	coll, err := in.nsid("collection")
-	if err != nil {
-		return err
-	}
-	rkey, err := in.rkey("rkey")
-	if err != nil {
-		return err
-	}
-	if rkey.IsZero() {
-		return invalidRequest("Input must have the property \"rkey\"")
-	}
-	swapCommit, err := in.cid("swapCommit")
-	if err != nil {
-		return err
-	}
+	did, coll, rkey, swapCommit := t.did, t.coll, t.rkey, t.swapCommit
 	swapRecord, err := in.swap("swapRecord")
 	if err != nil {
 		return err
@@ -195,25 +213,11 @@ func upgradeProfileBlobs(tx *kv.AccountTx, v any) error {
 // commit, whatever the swaps say, as the reference does.
 func (s *Server) repoDeleteRecord(c *call) error {
 	in := repoInput(c.input)
-	did, err := s.repoWriter(c, in.str("repo"))
+	t, err := s.recordTarget(c, in)
 	if err != nil {
 		return err
 	}
-	coll, err := in.nsid("collection")
-	if err != nil {
-		return err
-	}
-	rkey, err := in.rkey("rkey")
-	if err != nil {
-		return err
-	}
-	if rkey.IsZero() {
-		return invalidRequest("Input must have the property \"rkey\"")
-	}
-	swapCommit, err := in.cid("swapCommit")
-	if err != nil {
-		return err
-	}
+	did, coll, rkey, swapCommit := t.did, t.coll, t.rkey, t.swapCommit
 	swapRecord, err := in.cid("swapRecord")
 	if err != nil {
 		return err
