@@ -28,7 +28,22 @@ type AccountTx struct {
 }
 
 func (t *AccountTx) bucket(name []byte) *bolt.Bucket {
-	return t.tx.Bucket(name)
+	b := t.tx.Bucket(name)
+	if b != nil && t.tx.Writable() && appendOrdered(name) {
+		b.FillPercent = appendFill
+	}
+	return b
+}
+
+// appendFill is how full bbolt fills a page before splitting it in a
+// bucket whose new keys mostly sort after the existing ones: a page left
+// half full would never receive another key.
+const appendFill = 0.9
+
+// appendOrdered reports whether new keys of the account bucket name
+// mostly come last: revisions, TID record keys, outbox numbers.
+func appendOrdered(name []byte) bool {
+	return bytes.Equal(name, blockRevsBucket) || bytes.Equal(name, recordsBucket) || bytes.Equal(name, outboxBucket)
 }
 
 func (t *AccountTx) blocksBucket() *bolt.Bucket {

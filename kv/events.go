@@ -122,6 +122,7 @@ func (l *EventLog) Append(entries []LogEntry) error {
 	}
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		events, dids := tx.Bucket(eventsBucket), tx.Bucket(didsBucket)
+		events.FillPercent = appendFill // seqs only grow
 		states := make(map[atp.DID]DIDState, len(entries))
 		for _, e := range entries {
 			// bbolt keeps the slices given to Put until commit, so each

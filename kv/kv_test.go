@@ -685,3 +685,35 @@ func TestAccountMigration(t *testing.T) {
 		t.Fatalf("schema version %d", v)
 	}
 }
+
+// TestAppendOrderedBucketsFillPages writes records under increasing TID
+// keys, as posts are written, in many transactions: the record index's
+// pages must end up nearly full, not split half full.
+func TestAppendOrderedBucketsFillPages(t *testing.T) {
+	a := MustAccount(t, "did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+	clock := atp.NewClock(0, time.Now)
+	for batch := range 40 {
+		err := a.Update(func(tx *AccountTx) error {
+			for i := range 50 {
+				c := dagcbor.SumCBOR([]byte{byte(batch), byte(i)})
+				if err := tx.PutRecord("app.bsky.feed.post/"+clock.Next().String(), c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var st bolt.BucketStats
+	a.View(func(tx *AccountTx) error { st = tx.tx.Bucket(recordsBucket).Stats(); return nil })
+	if st.KeyN != 2000 {
+		t.Fatalf("%d records, want 2000", st.KeyN)
+	}
+	fill := float64(st.LeafInuse) / float64(st.LeafAlloc)
+	t.Logf("record index: %d leaf pages, %.0f %% in use", st.LeafPageN, 100*fill)
+	if fill < 0.8 {
+		t.Errorf("record index leaves %.0f %% in use, want at least 80 %%", 100*fill)
+	}
+}
