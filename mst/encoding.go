@@ -50,20 +50,37 @@ func (enc *encoder) appendNode(dst []byte, n *node) []byte {
 // the returned node share one string allocation. Its height, CID and
 // stored flag are left for the caller to set.
 func (enc *encoder) decodeNode(data []byte) (*node, error) {
-	r := dagcbor.NewReader(data)
-	if err := expectMap(r, 2); err != nil {
+	n := &node{}
+	if err := enc.decodeInto(n, data, true); err != nil {
 		return nil, err
 	}
+	return n, nil
+}
+
+// decodeInto is decodeNode into n, reusing the room of n's entries. With
+// keys false the entries' keys are checked but left empty, which saves
+// building them for a walk that only follows links.
+func (enc *encoder) decodeInto(n *node, data []byte, keys bool) error {
+	entries := n.entries[:0]
+	*n = node{}
+	r := dagcbor.NewReader(data)
+	if err := expectMap(r, 2); err != nil {
+		return err
+	}
 	if err := expectKey(r, 'e'); err != nil {
-		return nil, err
+		return err
 	}
 	count, err := r.ArrayHeader()
 	if err != nil {
-		return nil, malformed("entries", err)
+		return malformed("entries", err)
 	}
-	n := &node{}
 	if count > 0 {
-		n.entries = make([]entry, count)
+		if cap(entries) >= count {
+			n.entries = entries[:count]
+			clear(n.entries)
+		} else {
+			n.entries = make([]entry, count)
+		}
 	}
 	enc.keys = enc.keys[:0]
 	enc.ends = enc.ends[:0]
@@ -71,35 +88,35 @@ func (enc *encoder) decodeNode(data []byte) (*node, error) {
 	for i := range count {
 		e := &n.entries[i]
 		if err := expectMap(r, 4); err != nil {
-			return nil, err
+			return err
 		}
 		if err := expectKey(r, 'k'); err != nil {
-			return nil, err
+			return err
 		}
 		suffix, err := r.Bytes()
 		if err != nil {
-			return nil, malformed("entry key", err)
+			return malformed("entry key", err)
 		}
 		if err := expectKey(r, 'p'); err != nil {
-			return nil, err
+			return err
 		}
 		p, err := r.Int()
 		if err != nil {
-			return nil, malformed("entry prefix length", err)
+			return malformed("entry prefix length", err)
 		}
 		if err := expectKey(r, 't'); err != nil {
-			return nil, err
+			return err
 		}
 		e.right.cid, err = nodeLink(r)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := expectKey(r, 'v'); err != nil {
-			return nil, err
+			return err
 		}
 		e.val, err = r.Link()
 		if err != nil {
-			return nil, malformed("entry value", err)
+			return malformed("entry value", err)
 		}
 		// The key must sort after the previous one and share exactly p
 		// bytes with it: the first differing byte must be greater, or the
@@ -107,29 +124,29 @@ func (enc *encoder) decodeNode(data []byte) (*node, error) {
 		prev := enc.prev
 		switch {
 		case p < 0 || p > int64(len(prev)):
-			return nil, fmt.Errorf("%w: entry %d: prefix length %d out of range 0..%d", ErrMalformedNode, i, p, len(prev))
+			return fmt.Errorf("%w: entry %d: prefix length %d out of range 0..%d", ErrMalformedNode, i, p, len(prev))
 		case len(suffix) == 0:
-			return nil, fmt.Errorf("%w: entry %d: empty key suffix", ErrMalformedNode, i)
+			return fmt.Errorf("%w: entry %d: empty key suffix", ErrMalformedNode, i)
 		case int(p) < len(prev) && suffix[0] == prev[p]:
-			return nil, fmt.Errorf("%w: entry %d: prefix length %d is not maximal", ErrMalformedNode, i, p)
+			return fmt.Errorf("%w: entry %d: prefix length %d is not maximal", ErrMalformedNode, i, p)
 		case int(p) < len(prev) && suffix[0] < prev[p]:
-			return nil, fmt.Errorf("%w: entry %d: key does not sort after the previous key", ErrMalformedNode, i)
+			return fmt.Errorf("%w: entry %d: key does not sort after the previous key", ErrMalformedNode, i)
 		}
 		enc.prev = append(enc.prev[:p], suffix...)
 		enc.keys = append(enc.keys, enc.prev...)
 		enc.ends = append(enc.ends, len(enc.keys))
 	}
 	if err := expectKey(r, 'l'); err != nil {
-		return nil, err
+		return err
 	}
 	n.left.cid, err = nodeLink(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := r.End(); err != nil {
-		return nil, malformed("node", err)
+		return malformed("node", err)
 	}
-	if count > 0 {
+	if count > 0 && keys {
 		all := string(enc.keys)
 		start := 0
 		for i, end := range enc.ends {
@@ -137,7 +154,7 @@ func (enc *encoder) decodeNode(data []byte) (*node, error) {
 			start = end
 		}
 	}
-	return n, nil
+	return nil
 }
 
 // nodeLink reads a nullable link to a subtree, which must be a blessed

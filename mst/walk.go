@@ -125,6 +125,8 @@ type nodeWalker struct {
 	fn   func(cid.Cid, []byte, []cid.Cid) error
 	enc  encoder
 	vals []cid.Cid
+	// nodes holds one decoded node per level, reused from node to node.
+	nodes []*node
 }
 
 func (w *nodeWalker) walk(c cid.Cid, level int) error {
@@ -135,8 +137,11 @@ func (w *nodeWalker) walk(c cid.Cid, level int) error {
 	if err != nil {
 		return fmt.Errorf("cannot load node %s: %w", c, err)
 	}
-	n, err := w.enc.decodeNode(data)
-	if err != nil {
+	for len(w.nodes) <= level {
+		w.nodes = append(w.nodes, &node{})
+	}
+	n := w.nodes[level]
+	if err := w.enc.decodeInto(n, data, false); err != nil {
 		return fmt.Errorf("cannot decode node %s: %w", c, err)
 	}
 	w.vals = w.vals[:0]
