@@ -51,23 +51,12 @@ func (s *Server) availableRepo(c *call, did atp.DID) (kv.AccountState, error) {
 	return st, nil
 }
 
-// txSource reads repository blocks from an account transaction.
+// txSource reads repository blocks in place from an account
+// transaction: the bytes are valid only while the transaction is open,
+// and every reader (exports, proofs, checks) is done with them by then.
 type txSource struct{ tx *kv.AccountTx }
 
 func (t txSource) GetBlock(c cid.Cid) ([]byte, error) {
-	b, err := t.tx.Block(c)
-	if errors.Is(err, kv.ErrNotFound) {
-		return nil, fmt.Errorf("%w: %s", mst.ErrBlockNotFound, c)
-	}
-	return b, err
-}
-
-// txView reads repository blocks in place from an account transaction:
-// the bytes are valid only while the transaction is open, which suits
-// a walk that writes each block out before the next one.
-type txView struct{ tx *kv.AccountTx }
-
-func (t txView) GetBlock(c cid.Cid) ([]byte, error) {
 	b, err := t.tx.BlockInPlace(c)
 	if errors.Is(err, kv.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s", mst.ErrBlockNotFound, c)
@@ -116,7 +105,7 @@ func (s *Server) getRepo(c *call) error {
 			return err
 		}
 		if since.IsZero() {
-			return repo.WriteCAR(w, txView{tx}, head.Commit)
+			return repo.WriteCAR(w, txSource{tx}, head.Commit)
 		}
 		return writeSinceCAR(w, tx, head, since)
 	})
@@ -163,7 +152,7 @@ func (s *Server) getCheckout(c *call) error {
 		if err != nil {
 			return err
 		}
-		return repo.WriteCAR(w, txView{tx}, head.Commit)
+		return repo.WriteCAR(w, txSource{tx}, head.Commit)
 	})
 	return nil
 }
